@@ -1,0 +1,1 @@
+"""Detection: alerting rules and detectors that turn signals into alerts."""

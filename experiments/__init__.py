@@ -1,0 +1,1 @@
+"""Experiments: the closed-loop harness, scoring, tracking, reports and the Hydra apps."""
