@@ -34,6 +34,8 @@ def parse_duration(value: str | float | int, key: str = "duration") -> float:
         seconds = float(value)
     else:
         text = value.strip()
+        if text.startswith("-"):
+            raise ConfigError(key, value, "a duration of zero or more")
         parts = _PART.findall(text)
         if not text or "".join(n + u for n, u in parts) != text:
             raise ConfigError(key, value, "a duration such as '90s', '5m' or '1h30m'")
