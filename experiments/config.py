@@ -78,7 +78,9 @@ class RunConfig:
     raw: Mapping[str, Any]
 
 
-def build_run_config(raw: Mapping[str, Any], sources: Mapping[str, str] | None = None) -> RunConfig:
+def build_run_config(
+    raw: Mapping[str, Any], sources: Mapping[str, str] | None = None
+) -> RunConfig:
     """Validate ``raw`` (the composed config as plain data) into a :class:`RunConfig`.
 
     ``sources`` maps a config group to the file it was read from, for error messages.
@@ -201,7 +203,9 @@ def _datetime(value: object, key: str) -> datetime:
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError as exc:
-        raise ConfigError(key, value, "an ISO 8601 time such as 2026-01-05T09:00:00+00:00") from exc
+        raise ConfigError(
+            key, value, "an ISO 8601 time such as 2026-01-05T09:00:00+00:00"
+        ) from exc
     if moment.tzinfo is None:
         raise ConfigError(key, value, "a time with a UTC offset, e.g. +00:00")
     return moment

@@ -47,11 +47,15 @@ def timeline_entries(
             state = str(step["state"])
             note = f": {step['note']}" if step.get("note") else ""
             text = f"{incident['id']} {state}{note}"
-            entries.append(TimelineEntry(float(step["timestamp"]), _PHASES.get(state, "incident"), text))
+            entries.append(
+                TimelineEntry(float(step["timestamp"]), _PHASES.get(state, "incident"), text)
+            )
     for record in audit:
         target = record.service + (f"/{record.pod}" if record.pod else "")
         detail = f" to {record.replicas}" if record.replicas else ""
-        text = f"{record.action_id} {record.kind} {target}{detail} [{record.status}] {record.reason}"
+        text = (
+            f"{record.action_id} {record.kind} {target}{detail} [{record.status}] {record.reason}"
+        )
         entries.append(TimelineEntry(float(record.submitted_at), "remediation", text))
     return sorted(entries)
 
@@ -105,8 +109,10 @@ def _value(key: str, value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        if key.endswith("_s") or key.endswith("seconds"):
-            return f"{value:.1f}  ({_clock(value)})" if key != "wall_seconds" else f"{value:.2f}"
+        if key == "wall_seconds":
+            return f"{value:.2f}"
+        if key.endswith(("_s", "seconds")):
+            return f"{value:.1f}  ({_clock(value)})"
         return f"{value:.3f}"
     return str(value)
 

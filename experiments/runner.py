@@ -57,7 +57,9 @@ def new_run_dir(parent: Path, config: RunConfig) -> Path:
     """Create a fresh, never reused, run folder under ``parent``."""
     parent.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    base = config.run_id or f"{stamp}-{config.scenario.name}-{config.dos.policy.name}-s{config.seed}"
+    base = (
+        config.run_id or f"{stamp}-{config.scenario.name}-{config.dos.policy.name}-s{config.seed}"
+    )
     for attempt in range(1, 1000):
         candidate = parent / (base if attempt == 1 else f"{base}-{attempt}")
         try:
