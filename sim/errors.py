@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-__all__ = ["ScenarioError", "SimError", "TopologyError"]
+from typing import Self
+
+__all__ = ["ScenarioError", "SimError", "TimingError", "TopologyError"]
 
 
 class SimError(Exception):
     """Base of every error the twin raises on purpose."""
+
+    source: str = ""
+    key: str = ""
+    value: object = None
+    expected: str = ""
+
+    @classmethod
+    def at(cls, source: str, key: str, value: object, expected: str) -> Self:
+        """Build the error for ``key`` of config ``source``: the value and what is allowed."""
+        error = cls(f"{source}: {key}: got {value!r}, expected {expected}")
+        error.source = source
+        error.key = key
+        error.value = value
+        error.expected = expected
+        return error
 
 
 class TopologyError(SimError, ValueError):
@@ -15,3 +32,7 @@ class TopologyError(SimError, ValueError):
 
 class ScenarioError(SimError, ValueError):
     """A scenario or fault is malformed: the message names the key, the value and the rule."""
+
+
+class TimingError(SimError, ValueError):
+    """The twin's clock settings (tick, scrape interval, duration) cannot work together."""
