@@ -23,8 +23,11 @@ Param = float | int | str | None
 class PodEffects(Protocol):
     """What a fault can change in a running pod."""
 
-    def add_cpu_demand(self, uid: int, cores: float) -> None:
-        """Add ``cores`` of CPU demand to pod ``uid`` (negative to take it away)."""
+    def add_cpu_demand(self, uid: int, cores: float, threads: int) -> None:
+        """Add ``cores`` of CPU demand on ``threads`` busy threads to pod ``uid``.
+
+        Negative values take a demand away again.
+        """
         ...
 
 
@@ -98,11 +101,11 @@ class CpuStress:
 
     def start(self, effects: PodEffects, uid: int) -> None:
         """Start the workers in pod ``uid``."""
-        effects.add_cpu_demand(uid, self.cores)
+        effects.add_cpu_demand(uid, self.cores, self.workers)
 
     def stop(self, effects: PodEffects, uid: int) -> None:
         """Stop the workers in pod ``uid``."""
-        effects.add_cpu_demand(uid, -self.cores)
+        effects.add_cpu_demand(uid, -self.cores, -self.workers)
 
 
 FAULT_KINDS: Mapping[str, type[FaultKind]] = MappingProxyType({CpuStress.kind: CpuStress})

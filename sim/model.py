@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from sim.cluster import Pod
 from sim.latency import BUCKETS, bin_probabilities, moments
 from sim.propagation import Latency, Propagator
-from sim.queueing import CpuShare, QueueState, cpu_share, run_queue
+from sim.queueing import Contention, CpuShare, QueueState, cpu_share, run_queue
 from sim.rng import SeedStreams
 from sim.topology import Topology
 from sim.traffic import Traffic
@@ -81,6 +81,7 @@ class PodCounters:
     latency_sum: FloatArray
     backlog: FloatArray
     extra_cpu: FloatArray
+    extra_threads: FloatArray
     extra_memory: FloatArray
     inflight: FloatArray
 
@@ -94,6 +95,7 @@ class PodCounters:
             latency_sum=np.zeros(n),
             backlog=np.zeros(n),
             extra_cpu=np.zeros(n),
+            extra_threads=np.zeros(n),
             extra_memory=np.zeros(n),
             inflight=np.zeros(n),
         )
@@ -155,6 +157,7 @@ class ServiceModel:
         specs = topology.services
         self._cost = np.array([s.cpu_per_request for s in specs])
         self._idle = np.array([s.cpu_idle for s in specs])
+        self._threads = np.array([float(s.threads) for s in specs])
         self._limit = np.array([s.cpu_limit for s in specs])
         self._base = np.array([s.latency for s in specs])
         self._timeout = np.array([s.timeout for s in specs])
@@ -171,10 +174,12 @@ class ServiceModel:
         self.counters = self.counters.carried(self.layout.uids, layout.uids)
         self.layout = layout
 
-    def add_cpu_demand(self, uid: int, cores: float) -> None:
-        """Add ``cores`` of CPU demand (negative to remove it) to pod ``uid``."""
+    def add_cpu_demand(self, uid: int, cores: float, threads: int) -> None:
+        """Add ``cores`` of CPU demand on ``threads`` threads (negative to remove) to ``uid``."""
         column = np.flatnonzero(self.layout.uids == uid)
-        self.counters.extra_cpu[column] = np.maximum(self.counters.extra_cpu[column] + cores, 0.0)
+        counters = self.counters
+        counters.extra_cpu[column] = np.maximum(counters.extra_cpu[column] + cores, 0.0)
+        counters.extra_threads[column] = np.maximum(counters.extra_threads[column] + threads, 0.0)
 
     def run(self, start_tick: int, ticks: int) -> BlockResult:
         """Advance every pod over ``ticks`` ticks from tick ``start_tick``."""
@@ -261,8 +266,13 @@ class ServiceModel:
     def _serve(self, arrivals: IntArray, expected: FloatArray) -> tuple[CpuShare, QueueState]:
         """Run every pod's CPU share and queue over the block."""
         svc, dt = self.layout.services, self.tick
-        extra = self._idle[svc] + self.counters.extra_cpu
-        share = cpu_share(arrivals, expected, dt, self._cost[svc], extra, self._limit[svc])
+        contention = Contention(
+            idle=self._idle[svc],
+            extra=self.counters.extra_cpu,
+            extra_threads=self.counters.extra_threads,
+            threads=self._threads[svc],
+        )
+        share = cpu_share(arrivals, expected, dt, self._cost[svc], contention, self._limit[svc])
         budget = np.maximum(self._timeout[svc] - self._base[svc], 0.0)
         return share, run_queue(arrivals, share, dt, budget, self.counters.backlog)
 

@@ -2,9 +2,12 @@
 
 CPU. A pod's demand is its requests' CPU (arrival rate x CPU time per request) plus its
 idle use plus any injected demand (stress workers). Usage is capped at the CPU limit, as
-CFS throttling caps a container at its quota. While demand fits under the limit, requests
-have the limit minus the other demand to themselves; past it, every consumer gets a share
-of the limit proportional to its demand, so requests get ``limit * r / demand``.
+CFS throttling caps a container at its quota. Inside the quota CFS is fair per runnable
+thread: the idle use (small) is served first; the service's ``threads`` worker threads
+(GOMAXPROCS, a thread pool) and the ``k`` injected threads then share what is left, ``L``,
+max-min fairly. Requests can therefore use ``max(L - injected, L * threads / (threads + k))``:
+all that the injected threads leave when those want little, otherwise their threads' fair
+part. A stress with as many workers as the service has threads halves its capacity.
 
 Queue. A request is short next to the CFS period, so alone it runs at the speed of a core:
 its service time is its CPU time ``s``. The limit caps throughput instead: the pod serves at
@@ -23,10 +26,20 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["CpuShare", "QueueState", "cpu_share", "run_queue"]
+__all__ = ["Contention", "CpuShare", "QueueState", "cpu_share", "run_queue"]
 
 FloatArray = NDArray[np.float64]
 _EPSILON = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Contention:
+    """What competes with a pod's requests for its CPU quota, per pod."""
+
+    idle: FloatArray
+    extra: FloatArray
+    extra_threads: FloatArray
+    threads: FloatArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,24 +68,20 @@ def cpu_share(
     expected: FloatArray,
     tick: float,
     cost: FloatArray,
-    extra: FloatArray,
+    contention: Contention,
     limit: FloatArray,
 ) -> CpuShare:
-    """Split each pod's CPU limit between its requests and its other demand ``extra``.
+    """Split each pod's CPU limit between its requests and what competes with them.
 
     Demand follows the requests that arrived; the share and the load follow the
     ``expected`` arrivals, since the queueing formula already accounts for Poisson bursts.
     """
-    demand = arrivals * (cost / tick) + extra
-    # An idle pod still has a capacity for one request: what a first arrival would get.
-    wanting = np.maximum(expected, 1.0) * (cost / tick)
-    wanted = wanting + extra
-    capacity = np.where(
-        wanted > limit,
-        limit * wanting / np.maximum(wanted, _EPSILON),
-        np.maximum(limit - extra, _EPSILON),
-    )
-    capacity = np.maximum(capacity, _EPSILON)
+    demand = arrivals * (cost / tick) + (contention.idle + contention.extra)
+    left = np.maximum(limit - contention.idle, _EPSILON)
+    threads = contention.threads
+    fair = left * threads / (threads + contention.extra_threads)
+    capacity = np.maximum(np.maximum(left - contention.extra, fair), _EPSILON)
+    capacity = np.broadcast_to(capacity, expected.shape)
     rate = capacity / cost
     rho = expected / (rate * tick)
     return CpuShare(demand, rate, rho, np.broadcast_to(cost, rho.shape))

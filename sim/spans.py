@@ -92,7 +92,9 @@ class SpanSampler:
         draws = self._draws
         for _ in range(int(self._rng.poisson(self._rate * ticks * interval.tick))):
             moment = self._moment(interval, min(int(draws.uniform() * ticks), ticks - 1))
-            start = moment.block.start + (moment.row + draws.uniform()) * moment.block.tick
+            # From the absolute tick, so that where blocks split cannot change the result.
+            first = round(moment.block.start / moment.block.tick)
+            start = (first + moment.row + draws.uniform()) * moment.block.tick
             operation = self._traffic.entry_operations[moment.journey]
             trace: list[Span] = []
             self._span(moment, self._entry, operation, start, None, trace)

@@ -63,6 +63,7 @@ class ServiceSpec:
     cpu_limit: float
     cpu_idle: float
     cpu_per_request: float
+    threads: int
     memory_request: float
     memory_limit: float
     memory_base: float
@@ -210,7 +211,7 @@ def _read_service(name: str, section: Section) -> ServiceSpec:
     """Read one service's settings."""
     section.only(_SERVICE_KEYS, required=("replicas", "cpu", "memory"))
     cpu = section.section("cpu")
-    cpu.only(("request", "limit", "idle", "time_per_request"), required=("limit",))
+    cpu.only(("request", "limit", "idle", "time_per_request", "threads"), required=("limit",))
     memory = section.section("memory")
     memory.only(("request", "limit", "base", "per_request"), required=("limit", "base"))
     limit = cpu.cpu("limit")
@@ -228,6 +229,7 @@ def _read_service(name: str, section: Section) -> ServiceSpec:
         cpu_limit=limit,
         cpu_idle=cpu.cpu("idle", "5m"),
         cpu_per_request=cpu.duration("time_per_request", "1ms", positive=True),
+        threads=cpu.integer("threads", 4, minimum=1),
         memory_request=memory.memory("request", memory_limit),
         memory_limit=memory_limit,
         memory_base=base,

@@ -49,9 +49,9 @@ def test_a_stressed_frontend_pod_makes_the_frontend_unhealthy_while_it_lasts(
     assert unhealthy == [float(t) for t in range(195, 421, 15)]
     reason = frontend[300.0].reason
     assert f"cpu saturated on {stressed}" in reason
-    assert "error ratio" in reason
-    assert "p99 3000ms > 500ms" in reason
-    assert frontend[300.0].error_ratio == pytest.approx(1 / 3, abs=0.05)
+    # Thread-fair CFS leaves the requests about half the quota: slower, but no errors.
+    assert frontend[300.0].error_ratio == 0.0
+    assert frontend[300.0].p99 > frontend[150.0].p99
     others = [v for v in twin.health_log() if v.service != "frontend"]
     assert all(v.healthy for v in others)
 

@@ -16,11 +16,12 @@ MakeTwin = Callable[..., Twin]
 
 
 def stress(
-    target: str, at: str = "2m", timeout: str = "5m", pod: int | None = 0
+    target: str, at: str = "2m", timeout: str = "5m", pod: int | None = 0, workers: int = 4
 ) -> dict[str, Any]:
-    """Return a scenario stressing ``target`` with 4 workers at 100 %."""
+    """Return a scenario stressing ``target`` with ``workers`` workers at 100 %."""
     fault = {"kind": "cpu_stress", "target": target, "pod": pod, "at": at}
-    return {"name": "stress", "faults": [{**fault, "params": {"timeout": timeout}}]}
+    params = {"timeout": timeout, "workers": workers}
+    return {"name": "stress", "faults": [{**fault, "params": params}]}
 
 
 def cpu_share(scrapes: Any, topology: Topology, pod: str, start: float, end: float) -> float:
@@ -56,13 +57,13 @@ def test_cpu_stress_pegs_its_pods_cpu_at_the_limit_and_slows_it(
         count = scrapes.increase("http_request_duration_seconds_count", start, end, pod=pod)
         return float(total / count)
 
-    assert mean_latency(stressed, 135.0, 420.0) > 10 * mean_latency(stressed, 0.0, 120.0)
+    # Four stress workers against four request threads leave the requests half the quota.
+    assert mean_latency(stressed, 135.0, 420.0) > 1.2 * mean_latency(stressed, 0.0, 120.0)
     for pod in others:
         assert cpu_share(scrapes, boutique, pod, 135.0, 420.0) < 0.6
         assert mean_latency(pod, 135.0, 420.0) < 0.2
-    failed = scrapes.increase("http_requests_total", 135.0, 420.0, pod=stressed, code="504")
-    served = scrapes.increase("http_requests_total", 135.0, 420.0, pod=stressed)
-    assert failed / served > 0.5
+    # Half the quota still covers the requests' demand: slower, but nothing times out.
+    assert scrapes.increase("http_requests_total", 135.0, 420.0, pod=stressed, code="504") == 0
 
 
 def test_p99_from_the_buckets_recovers_the_models_p99(
@@ -117,14 +118,16 @@ def test_a_saturated_dependency_fails_its_callers_requests(
 def test_requests_a_saturated_caller_drops_never_reach_its_callees(
     small: Topology, make_twin: MakeTwin, samples: Any
 ) -> None:
-    scenario = stress("frontend", pod=None)
+    # Sixteen workers against four request threads leave the requests a fifth of the quota.
+    scenario = stress("frontend", pod=None, workers=16)
     twin = make_twin(small, scenario, duration=300.0)
     twin.run(300.0)
     scrapes = samples(twin.poll(300.0).metrics)
     before = scrapes.increase("http_requests_total", 0.0, 120.0, service="api") / 120.0
     during = scrapes.increase("http_requests_total", 135.0, 300.0, service="api") / 165.0
-    # One of two frontend pods drops nearly all it gets: the api sees about half the load.
-    assert during == pytest.approx(before / 2, rel=0.15)
+    # One of two frontend pods can serve under half of what it gets and drops the rest, so
+    # the api sees between half and three quarters of its load.
+    assert before / 2 < during < 0.8 * before
 
 
 def test_memory_working_set_stays_between_idle_and_the_limit(
