@@ -25,7 +25,7 @@ _PHASES = {
 }
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class TimelineEntry:
     """One line of the printed timeline."""
 
@@ -57,7 +57,8 @@ def timeline_entries(
             f"{record.action_id} {record.kind} {target}{detail} [{record.status}] {record.reason}"
         )
         entries.append(TimelineEntry(float(record.submitted_at), "remediation", text))
-    return sorted(entries)
+    # A stable sort by time keeps each source's own order among simultaneous entries.
+    return sorted(entries, key=lambda entry: entry.t)
 
 
 def _fault_entries(faults: Iterable[Any]) -> list[TimelineEntry]:
