@@ -48,3 +48,7 @@ def _sources() -> Mapping[str, str]:
     choices: Mapping[str, Any] = HydraConfig.get().runtime.choices
     groups = ("topology", "scenario", "policy", "dos", "tracking")
     return {g: f"conf/{g}/{choices[g]}.yaml" for g in groups if g in choices}
+
+
+if __name__ == "__main__":
+    main()
