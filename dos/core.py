@@ -32,7 +32,8 @@ from dos.alerts import AlertHandler, AlertStatus, MaintenanceWindow, TrackedAler
 from dos.config import DOSConfig
 from dos.detect.alert import AlertTransition
 from dos.detect.default_rules import default_rules
-from dos.detect.rules import RuleEngine, RuleGroup, load_rule_files
+from dos.detect.rulefile import load_rule_files
+from dos.detect.rules import RuleEngine, RuleGroup
 from dos.durations import format_duration, parse_duration
 from dos.incidents import Diagnosis, Incident, IncidentBook, IncidentState
 from dos.notify import (

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from dos.detect.alert import Alert, AlertState, AlertTransition
 from dos.errors import ConfigError, DOSError
@@ -32,7 +31,6 @@ __all__ = [
     "RuleEvaluationError",
     "RuleGroup",
     "RuleHealth",
-    "load_rule_files",
 ]
 
 logger = logging.getLogger(__name__)
@@ -301,16 +299,6 @@ class RuleEngine:
         for labels in state.written - samples.keys():
             _append(store, labels, ts, STALE_NAN)
         state.written = set(samples)
-
-
-def load_rule_files(
-    paths: Iterable[str | Path], *, default_interval: float = 60.0
-) -> list[RuleGroup]:
-    """Read Prometheus rule files (see :func:`dos.detect.rulefile.load_rule_files`)."""
-    # rulefile builds this module's classes, so it can only be imported once they exist.
-    from dos.detect import rulefile
-
-    return rulefile.load_rule_files(paths, default_interval=default_interval)
 
 
 def _keeps_firing(

@@ -8,7 +8,6 @@ import pytest
 
 from dos.detect.rulefile import load_rule_file, load_rule_files, parse_rule_duration
 from dos.detect.rules import AlertingRule, RecordingRule
-from dos.detect.rules import load_rule_files as load_via_rules
 from dos.errors import RuleFileError
 
 GOOD = """\
@@ -57,7 +56,7 @@ def test_several_files_load_in_order(tmp_path: Path) -> None:
     first = write(tmp_path, GOOD, "a.yml")
     second = write(tmp_path, "groups:\n  - name: more\n    rules: []\n", "b.yml")
     assert [g.name for g in load_rule_files([first, second])] == ["cpu", "other", "more"]
-    assert [g.name for g in load_via_rules([second])] == ["more"]
+    assert [g.name for g in load_rule_files([second])] == ["more"]
 
 
 def test_an_empty_file_has_no_groups(tmp_path: Path) -> None:
