@@ -35,6 +35,7 @@ _TOP_LEVEL = {
     "start_time",
     "stable_for",
     "grace",
+    "slo_availability",
     "results_dir",
     "run_id",
     "plot",
@@ -67,6 +68,7 @@ class RunConfig:
     start_time: datetime
     stable_for: float
     grace: float
+    slo_availability: float
     results_dir: str
     run_id: str | None
     plot: bool
@@ -100,6 +102,7 @@ def build_run_config(
         start_time=_datetime(raw["start_time"], "start_time"),
         stable_for=parse_duration(raw["stable_for"], "stable_for"),
         grace=parse_duration(raw["grace"], "grace"),
+        slo_availability=_fraction(raw["slo_availability"], "slo_availability"),
         results_dir=str(raw["results_dir"]),
         run_id=None if raw["run_id"] is None else str(raw["run_id"]),
         plot=bool(raw["plot"]),
@@ -188,6 +191,12 @@ def _integer(value: object, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(key, value, "an integer")
     return value
+
+
+def _fraction(value: object, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise ConfigError(key, value, "a number between 0 and 1, e.g. 0.999")
+    return float(value)
 
 
 def _positive_duration(value: object, key: str) -> float:

@@ -82,7 +82,8 @@ def _alert_entries(transitions: Iterable[AlertTransition]) -> list[TimelineEntry
         state = "resolved" if change.current is AlertState.INACTIVE else str(change.current)
         if change.current is AlertState.INACTIVE and change.previous is AlertState.PENDING:
             state = "cleared while pending"
-        text = f"{change.name} {state} on {target} (value {change.value:.4g})"
+        value = "" if change.current is AlertState.INACTIVE else f" (value {change.value:.4g})"
+        text = f"{change.name} {state} on {target}{value}"
         entries.append(TimelineEntry(change.timestamp, "detection", text))
     return entries
 

@@ -19,6 +19,7 @@ from experiments import plots, scoring, tables, tracking
 from experiments.config import RunConfig
 from experiments.console import format_scores, format_timeline, timeline_entries
 from experiments.loop import LoopResult, run_loop
+from experiments.scoring.impact import entry_impact
 
 __all__ = ["RunOutcome", "execute", "new_run_dir"]
 
@@ -50,6 +51,8 @@ def execute(config: RunConfig, *, echo: bool = True) -> RunOutcome:
     if echo and config.print_timeline:
         _echo(config, result, incidents, scores, run_dir)
     run_id = _track(run_dir, config, scores)
+    if echo and run_id is not None:
+        print(f"mlflow: run {run_id} in {config.tracking.uri}")
     return RunOutcome(run_dir, scores, result, run_id)
 
 
@@ -88,6 +91,7 @@ def _tables(config: RunConfig, result: LoopResult) -> dict[str, Any]:
 def _score(
     config: RunConfig, result: LoopResult, frames: dict[str, Any], incidents: list[dict[str, Any]]
 ) -> dict[str, Any]:
+    impact = entry_impact(frames["metrics"], config.topology.entry, config.slo_availability)
     scores, _per_fault = scoring.score_run(
         frames["ground_truth"],
         frames["health"],
@@ -98,6 +102,8 @@ def _score(
         wall_seconds=result.wall_seconds,
         stable_for=config.stable_for,
         grace=config.grace,
+        failed_requests=impact.failed_requests,
+        error_budget_consumed=impact.error_budget_consumed,
     )
     return scores.to_dict()
 
