@@ -214,12 +214,13 @@ def _alert_label(episode: Any) -> str:
 
 def _mark_actions(ax: Axes, actions: pd.DataFrame, axis: _TimeAxis) -> None:
     """Draw each action as a vertical line with a short label."""
-    for action in _rows(actions):
+    for i, action in enumerate(_rows(actions)):
         x = axis.x([action.t])[0]
         ax.axvline(x, color="tab:green", linestyle=":", linewidth=1.2)
+        # Actions come seconds apart: stagger their labels so neighbours stay readable.
         ax.annotate(
             _action_label(action),
-            (x, 0.98),
+            (x, 0.98 - 0.3 * (i % 3)),
             xycoords=("data", "axes fraction"),
             rotation=90,
             va="top",

@@ -3,10 +3,11 @@
 Tracking comes after the outputs are on disk, and never stops a run: when MLflow fails (a
 bad URI, a server that does not answer, a read-only store) the failure is logged as a
 warning and :func:`log_run` returns None. An HTTP server that does not answer is retried
-by MLflow's own client first (``MLFLOW_HTTP_REQUEST_MAX_RETRIES``), which can take a
-while. A relative ``sqlite:///`` path is taken from the working directory, and its folder
-is created; artifacts of experiments created here go beside the database, under
-``mlartifacts/``.
+by MLflow's own client first; unless the user set ``MLFLOW_HTTP_REQUEST_MAX_RETRIES`` or
+``MLFLOW_HTTP_REQUEST_TIMEOUT``, logging bounds them (1 retry, 10 s a request) so that a
+dead server costs seconds, not MLflow's default minutes. A relative ``sqlite:///`` path is
+taken from the working directory, and its folder is created; artifacts of experiments
+created here go beside the database, under ``mlartifacts/``.
 
 Params whose dotted key names a secret (token, key, password, secret, credential) are
 never sent. Keys are cut to MLflow's limits and characters it rejects become ``_``;
@@ -17,9 +18,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -45,6 +48,7 @@ _BAD_KEY_CHARS = re.compile(r"[^\w.\- ]")
 _SQLITE = "sqlite:///"
 _PARENT_TAG = "mlflow.parentRunId"
 _COMMIT_TAG = "mlflow.source.git.commit"
+_HTTP_LIMITS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
 
 
 def log_run(
@@ -63,6 +67,36 @@ def log_run(
     ``params`` is the (nested) config, flattened to dotted keys; metrics that are None are
     skipped; a ``git_commit`` tag is also set as MLflow's source-commit tag.
     """
+    with _bounded_http():
+        return _log_run(
+            run_dir, params, metrics, tags, tracking_uri, experiment, run_name, parent_run_id
+        )
+
+
+@contextmanager
+def _bounded_http() -> Iterator[None]:
+    """Bound MLflow's HTTP retries and timeout while logging, unless the user set them."""
+    saved = {name: os.environ.get(name) for name in _HTTP_LIMITS}
+    for name, value in _HTTP_LIMITS.items():
+        os.environ.setdefault(name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+
+
+def _log_run(
+    run_dir: Path,
+    params: Mapping[str, object],
+    metrics: Mapping[str, float | int | None],
+    tags: Mapping[str, str],
+    tracking_uri: str,
+    experiment: str,
+    run_name: str,
+    parent_run_id: str | None,
+) -> str | None:
     # MLflow fails through many unrelated types (its own, SQLAlchemy's, HTTP clients',
     # OSError); whichever it is, the run has to go on, so every one is caught.
     try:
