@@ -7,8 +7,10 @@ rule files do; :func:`dos.durations.parse_duration` turns them into seconds and 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
+from dos.actions import ActionKind
 from dos.durations import parse_duration
 from dos.errors import ConfigError
 
@@ -34,6 +36,8 @@ class RuleConfig:
     def validate(self, key: str) -> None:
         """Reject a bad value, naming ``key``."""
         parse_duration(self.for_, f"{key}.for")
+        if not math.isfinite(self.threshold) or self.threshold < 0:
+            raise ConfigError(f"{key}.threshold", self.threshold, "a finite number of 0 or more")
         if self.severity not in {"critical", "warning", "info"}:
             raise ConfigError(f"{key}.severity", self.severity, "one of critical, warning, info")
 
@@ -61,6 +65,10 @@ class VerifyConfig:
         """Reject a bad value, naming ``key``."""
         parse_duration(self.stable_for, f"{key}.stable_for")
         parse_duration(self.timeout, f"{key}.timeout")
+        if not self.cpu_baseline_margin >= 0:
+            raise ConfigError(f"{key}.cpu_baseline_margin", self.cpu_baseline_margin, "0 or more")
+        if self.max_error_logs < 0:
+            raise ConfigError(f"{key}.max_error_logs", self.max_error_logs, "0 or more")
 
 
 @dataclass
@@ -85,6 +93,14 @@ class GuardrailsConfig:
             )
         if self.max_replicas < 1:
             raise ConfigError(f"{key}.max_replicas", self.max_replicas, "1 or more")
+        if self.max_failed_in_row < 1:
+            raise ConfigError(f"{key}.max_failed_in_row", self.max_failed_in_row, "1 or more")
+        known = sorted(kind.value for kind in ActionKind)
+        for service, actions in self.allowed_actions.items():
+            for i, action in enumerate(actions):
+                if action not in known:
+                    where = f"{key}.allowed_actions.{service}[{i}]"
+                    raise ConfigError(where, action, f"one of {', '.join(known)}")
 
 
 @dataclass
@@ -123,7 +139,11 @@ class DOSConfig:
             seconds = parse_duration(getattr(self, name), f"{key}.{name}")
             if seconds <= 0:
                 raise ConfigError(f"{key}.{name}", getattr(self, name), "a positive duration")
+        known = default_rule_configs()
         for name, rule in self.rules.items():
+            if name not in known:
+                allowed = ", ".join(sorted(known))
+                raise ConfigError(f"{key}.rules.{name}", name, f"one of the rules {allowed}")
             rule.validate(f"{key}.rules.{name}")
         self.verify.validate(f"{key}.verify")
         self.policy.validate("policy")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from dos.errors import ConfigError
@@ -36,10 +37,14 @@ def parse_duration(value: str | float | int, key: str = "duration") -> float:
         text = value.strip()
         if text.startswith("-"):
             raise ConfigError(key, value, "a duration of zero or more")
+        if text == "0":
+            return 0.0
         parts = _PART.findall(text)
         if not text or "".join(n + u for n, u in parts) != text:
             raise ConfigError(key, value, "a duration such as '90s', '5m' or '1h30m'")
         seconds = sum(float(n) * _UNITS[u] for n, u in parts)
+    if not math.isfinite(seconds):
+        raise ConfigError(key, value, "a finite duration such as '90s', '5m' or '1h30m'")
     if seconds < 0:
         raise ConfigError(key, value, "a duration of zero or more")
     return seconds

@@ -8,22 +8,27 @@ what is allowed, naming the config file it came from.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from dos.config import DOSConfig, PolicyConfig
+from dos.detect.rulefile import load_rule_files
 from dos.durations import parse_duration
 from dos.errors import ConfigError
 from sim.scenario import Scenario
 from sim.topology import Topology
+from sim.twin import check_timing
 
 __all__ = ["RunConfig", "TrackingConfig", "build_run_config", "from_mapping"]
 
 T = TypeVar("T")
+
+_RUN_ID = re.compile(r"[A-Za-z0-9._-]+")
 
 # YAML keys that are Python keywords map to field names with a trailing underscore.
 _ALIASES = {"for": "for_"}
@@ -94,25 +99,36 @@ def build_run_config(
     topology = Topology.from_config(raw["topology"], source=sources.get("topology", "topology"))
     dos_config.namespace = topology.namespace
     dos_config.validate()
+    # Rule files are read now so that a bad one fails before the run, not in its middle.
+    load_rule_files(dos_config.rule_files)
+    duration = _positive_duration(raw["duration"], "duration")
+    scrape_interval = _positive_duration(raw["scrape_interval"], "scrape_interval")
+    tick = _positive_duration(raw["tick"], "tick")
+    check_timing(tick, scrape_interval, duration, trace_rate=0.0)
+    scenario = Scenario.from_config(
+        raw["scenario"], topology, source=sources.get("scenario", "scenario")
+    )
+    _check_faults_start_in_time(scenario, duration)
+    tracking = from_mapping(TrackingConfig, raw["tracking"], "tracking")
+    if tracking.enabled and not tracking.uri.strip():
+        raise ConfigError("tracking.uri", tracking.uri, "an MLflow tracking URI, or tracking=none")
     return RunConfig(
-        seed=_integer(raw["seed"], "seed"),
-        duration=_positive_duration(raw["duration"], "duration"),
-        scrape_interval=_positive_duration(raw["scrape_interval"], "scrape_interval"),
-        tick=_positive_duration(raw["tick"], "tick"),
-        start_time=_datetime(raw["start_time"], "start_time"),
+        seed=_seed(raw["seed"]),
+        duration=duration,
+        scrape_interval=scrape_interval,
+        tick=tick,
+        start_time=_datetime(raw["start_time"], "start_time", duration),
         stable_for=parse_duration(raw["stable_for"], "stable_for"),
         grace=parse_duration(raw["grace"], "grace"),
         slo_availability=_fraction(raw["slo_availability"], "slo_availability"),
         results_dir=str(raw["results_dir"]),
-        run_id=None if raw["run_id"] is None else str(raw["run_id"]),
-        plot=bool(raw["plot"]),
-        print_timeline=bool(raw["print_timeline"]),
+        run_id=_run_id(raw["run_id"]),
+        plot=_scalar(bool, raw["plot"], "plot"),
+        print_timeline=_scalar(bool, raw["print_timeline"], "print_timeline"),
         topology=topology,
-        scenario=Scenario.from_config(
-            raw["scenario"], topology, source=sources.get("scenario", "scenario")
-        ),
+        scenario=scenario,
         dos=dos_config,
-        tracking=from_mapping(TrackingConfig, raw["tracking"], "tracking"),
+        tracking=tracking,
         raw=raw,
     )
 
@@ -187,10 +203,27 @@ def _without(data: object, key: str) -> object:
     return data
 
 
-def _integer(value: object, key: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(key, value, "an integer")
+def _seed(value: object) -> int:
+    # numpy's SeedSequence takes any non-negative integer.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError("seed", value, "an integer of 0 or more")
     return value
+
+
+def _run_id(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if not _RUN_ID.fullmatch(text) or set(text) == {"."}:
+        raise ConfigError("run_id", value, "a folder name of letters, digits, '.', '_' or '-'")
+    return text
+
+
+def _check_faults_start_in_time(scenario: Scenario, duration: float) -> None:
+    for i, fault in enumerate(scenario.faults):
+        if fault.at >= duration:
+            key = f"scenario.faults[{i}].at"
+            raise ConfigError(key, fault.at, f"a start before the run ends ({duration:g} s)")
 
 
 def _fraction(value: object, key: str) -> float:
@@ -200,15 +233,19 @@ def _fraction(value: object, key: str) -> float:
 
 
 def _positive_duration(value: object, key: str) -> float:
-    if not isinstance(value, str | int | float):
-        raise ConfigError(key, value, "a duration such as '90s', '5m' or '1h'")
-    seconds = parse_duration(value, key)
+    expected = "a positive duration such as '90s', '5m' or '1h'"
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ConfigError(key, value, expected)
+    try:
+        seconds = parse_duration(value, key)
+    except ConfigError:
+        raise ConfigError(key, value, expected) from None
     if seconds <= 0:
-        raise ConfigError(key, value, "a positive duration")
+        raise ConfigError(key, value, expected)
     return seconds
 
 
-def _datetime(value: object, key: str) -> datetime:
+def _datetime(value: object, key: str, duration: float) -> datetime:
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError as exc:
@@ -217,4 +254,8 @@ def _datetime(value: object, key: str) -> datetime:
         ) from exc
     if moment.tzinfo is None:
         raise ConfigError(key, value, "a time with a UTC offset, e.g. +00:00")
+    try:
+        moment + timedelta(seconds=duration)
+    except OverflowError:
+        raise ConfigError(key, value, "a time the run's duration can be added to") from None
     return moment

@@ -32,7 +32,7 @@ from sim.scenario import Scenario
 from sim.spans import SpanSampler
 from sim.topology import Topology
 
-__all__ = ["Twin"]
+__all__ = ["Twin", "check_timing"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Twin:
         duration: float = 3600.0,
         trace_rate: float = 0.2,
     ) -> None:
-        self._ticks_per_scrape = _check_timing(tick, scrape_interval, duration, trace_rate)
+        self._ticks_per_scrape = check_timing(tick, scrape_interval, duration, trace_rate)
         self.topology = topology
         self.scenario = scenario
         self.seed = seed
@@ -174,11 +174,11 @@ class Twin:
         self._cluster.logs.clear()
 
 
-def _check_timing(tick: float, scrape_interval: float, duration: float, trace_rate: float) -> int:
+def check_timing(tick: float, scrape_interval: float, duration: float, trace_rate: float) -> int:
     """Check the clock settings; return the ticks per scrape interval."""
-    if not tick > 0:
+    if not tick > 0 or not math.isfinite(tick):
         raise TimingError.at("twin", "tick", tick, "a positive number of seconds")
-    if not duration > 0:
+    if not duration > 0 or not math.isfinite(duration):
         raise TimingError.at("twin", "duration", duration, "a positive number of seconds")
     if not trace_rate >= 0:
         raise TimingError.at("twin", "trace_rate", trace_rate, "traces per second, 0 or more")

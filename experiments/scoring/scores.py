@@ -99,7 +99,7 @@ class FaultScore:
     dos_resolved_s: float | None
     rca_rank: int | None
     cause_correct: bool | None
-    auto_remediated: bool
+    auto_remediated: bool | None
 
     def to_dict(self) -> dict[str, Any]:
         """Return JSON-ready data."""
@@ -129,6 +129,7 @@ class RunScores:
     mean_dos_resolved_s: float | None
     recovered: int
     unrecovered: int
+    no_impact: int
     incidents: int
     rca_top1: float | None
     rca_top3: float | None
@@ -162,11 +163,14 @@ def score_run(
     grace: float = 300.0,
     failed_requests: float | None = None,
     error_budget_consumed: float | None = None,
+    callers: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[RunScores, list[FaultScore]]:
     """Score one run: the run's scores and one row per fault, in ground-truth order.
 
     ``failed_requests`` and ``error_budget_consumed`` are passed through when the caller
-    measured them.
+    measured them. ``callers`` maps a service to every service that calls it, directly or
+    not: when given, a fault can only affect its target and the target's callers, so that a
+    service made sick by another, overlapping fault is not charged to this one.
     """
     tables = {"ground_truth": ground_truth, "health": health, "alerts": alerts}
     for name, frame in {**tables, "actions": actions}.items():
@@ -175,6 +179,7 @@ def score_run(
     episodes = alert_episodes(alerts, run_end)
     views = [IncidentView.of(incident) for incident in incidents]
     judge = _Judge(unhealthy_spans(health, run_end), episodes, views, actions, run_end)
+    judge.callers = {s: frozenset(c) for s, c in (callers or {}).items()} if callers else None
     scores = [judge.score(fault, stable_for, grace) for fault in rows(ground_truth)]
     facts = _RunFacts(
         episodes=len(episodes),
@@ -262,6 +267,7 @@ class _Judge:
         self.actions = [_action(a) for a in rows(actions.sort_values("t", kind="stable"))]
         self.run_end = run_end
         self.windows: list[_Window] = []
+        self.callers: Mapping[str, frozenset[str]] | None = None
 
     def score(self, fault: Any, stable_for: float, grace: float) -> FaultScore:
         """Score one ground-truth row, remembering its window for the false-alert count."""
@@ -270,15 +276,21 @@ class _Judge:
         cause_until = self.run_end if end is None else end
         affected = self._affected(str(fault.service), start, cause_until)
         sick = merge(span for s in affected for span in self.sick.get(s, ()))
-        # Recovery is searched from the first harm, not from the start (see the notes).
+        # Recovery is searched from the first harm, not from the start (see the notes); a
+        # fault that never harmed has no recovery to time.
         impact = first_overlap(sick, start, cause_until)
-        recovered = recovery(sick, start if impact is None else impact, stable_for, self.run_end)
-        until = self.run_end if recovered is None else recovered + grace
+        recovered = None if impact is None else recovery(sick, impact, stable_for, self.run_end)
+        if impact is not None and recovered is None:
+            until = self.run_end
+        else:
+            # A cause that outlives the harm (or does no harm) can still be detected until
+            # it ends: an alert's own `for` may be longer than the harm lasted.
+            until = max(cause_until, recovered or start) + grace
         window = _Window(start, until, affected)
         self.windows.append(window)
 
         first = self._first_detection(window)
-        incident = self._incident(window)
+        incident = self._incident(window, str(fault.service))
         acted = self._fault_actions(incident, window)
         return FaultScore(
             fault_id=str(fault.fault_id),
@@ -299,7 +311,7 @@ class _Judge:
             dos_resolved_s=_since(incident.resolved_at if incident else None, start),
             rca_rank=incident.rank_of(str(fault.service)) if incident else None,
             cause_correct=_cause_correct(incident, str(fault.kind)),
-            auto_remediated=_auto_remediated(acted, recovered),
+            auto_remediated=_auto_remediated(acted, recovered) if impact is not None else None,
         )
 
     def true_episodes(self) -> int:
@@ -307,8 +319,14 @@ class _Judge:
         return sum(any(_explains(w, e) for w in self.windows) for e in self.episodes)
 
     def _affected(self, target: str, start: float, end: float) -> frozenset[str]:
-        """Return the target plus every service unhealthy in ``[start, end)``."""
+        """Return the target plus every service unhealthy in ``[start, end)`` it can reach.
+
+        Without a call graph every unhealthy service counts; with one, only the target's
+        callers, since a fault's harm travels upstream.
+        """
         hit = {s for s, spans in self.sick.items() if first_overlap(spans, start, end) is not None}
+        if self.callers is not None:
+            hit &= self.callers.get(target, frozenset())
         return frozenset(hit | {target})
 
     def _first_detection(self, window: _Window) -> _Episode | None:
@@ -320,14 +338,17 @@ class _Judge:
                 return episode
         return None
 
-    def _incident(self, window: _Window) -> IncidentView | None:
-        """Return the earliest incident opened for the fault, if any."""
-        for incident in self.incidents:
-            opened = incident.opened_at
-            inside = opened is not None and window.start <= opened < window.until
-            if inside and incident.service in window.affected:
-                return incident
-        return None
+    def _incident(self, window: _Window, target: str) -> IncidentView | None:
+        """Return the incident opened for the fault: on its target first, else the earliest."""
+        opened = [
+            i
+            for i in self.incidents
+            if i.opened_at is not None
+            and window.start <= i.opened_at < window.until
+            and i.service in window.affected
+        ]
+        on_target = [i for i in opened if i.service == target]
+        return (on_target or opened or [None])[0]
 
     def _fault_actions(self, incident: IncidentView | None, window: _Window) -> list[_Action]:
         """Return the actions filed under the incident, and loose ones aimed at the fault."""
@@ -392,7 +413,9 @@ def _aggregate(scores: Sequence[FaultScore], actions: pd.DataFrame, facts: _RunF
     with_incident = [s for s in scores if s.incident_id is not None]
     in_top3 = [s.rca_rank is not None and s.rca_rank <= 3 for s in with_incident]
     causes = [s.cause_correct for s in with_incident if s.cause_correct is not None]
-    recovered = sum(s.recovered_at is not None for s in scores)
+    impacted = [s for s in scores if s.impacted]
+    recovered = sum(s.recovered_at is not None for s in impacted)
+    remediated = [s.auto_remediated for s in impacted if s.auto_remediated is not None]
     false_alerts = facts.episodes - facts.true_episodes
     days = facts.sim_seconds / 86400.0
     status = actions["status"].astype(object)
@@ -415,12 +438,13 @@ def _aggregate(scores: Sequence[FaultScore], actions: pd.DataFrame, facts: _RunF
             [s.dos_resolved_s for s in scores if s.dos_resolved_s is not None]
         ),
         recovered=recovered,
-        unrecovered=len(scores) - recovered,
+        unrecovered=len(impacted) - recovered,
+        no_impact=len(scores) - len(impacted),
         incidents=facts.incidents,
         rca_top1=_share(sum(s.rca_rank == 1 for s in with_incident), len(with_incident)),
         rca_top3=_share(sum(in_top3), len(in_top3)),
         rca_cause_accuracy=_share(sum(causes), len(causes)),
-        auto_remediated=_share(sum(s.auto_remediated for s in scores), len(scores)),
+        auto_remediated=_share(sum(remediated), len(remediated)),
         actions_total=len(actions),
         actions_rejected=int(status.isin(_REFUSED).sum()),
         guardrail_trips=int((status == AuditStatus.BLOCKED.value).sum()),

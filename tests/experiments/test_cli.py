@@ -26,7 +26,7 @@ def dos_run(*overrides: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("override", "words"),
     [
-        ("duration=-1h", ["duration", "'-1h'", "a duration of zero or more"]),
+        ("duration=-1h", ["duration", "'-1h'", "a positive duration"]),
         ("scenario.faults.0.target=nosuch", ["faults[0].target", "'nosuch'", "frontend"]),
         ("+dos.rules.cpu_high.treshold=80", ["treshold", "threshold"]),
     ],

@@ -315,15 +315,49 @@ def test_slow_fault_recovers_after_it_hurt_not_at_its_start() -> None:
     assert fault.ttd_s == 810.0
 
 
-def test_fault_that_never_hurt_recovers_at_its_start() -> None:
-    _, (fault,) = score(
+def test_fault_that_never_hurt_is_detectable_but_left_out_of_recovery_scores() -> None:
+    run, (fault,) = score(
         ground_truth(Fault("f1", "cpu_stress", "cart", 600.0, 900.0)),
         health(cart=[]),
         alerts(episode("CPUHigh", "cart", 800.0, 950.0)),
     )
 
     assert not fault.impacted
-    assert (fault.recovered_at, fault.ttr_s, fault.ttd_s) == (600.0, 0.0, 200.0)
+    assert (fault.recovered_at, fault.ttr_s, fault.ttd_s) == (None, None, 200.0)
+    assert (run.no_impact, run.recovered, run.unrecovered, run.mttr_s) == (1, 0, 0, None)
+    assert run.auto_remediated is None
+
+
+def test_an_alert_whose_for_outlasts_the_harm_still_detects_while_the_cause_lasts() -> None:
+    run, (fault,) = score(
+        ground_truth(Fault("f1", "cpu_stress", "cart", 600.0, 1800.0)),
+        health(cart=[(600.0, 660.0)]),
+        alerts(episode("CPUHigh", "cart", 960.0, 1815.0)),
+    )
+
+    assert fault.recovered_at == 660.0
+    assert (fault.detected, fault.ttd_s) == (True, 360.0)
+    assert (run.false_alerts, run.precision) == (0, 1.0)
+
+
+def test_with_the_call_graph_a_fault_is_not_charged_with_another_faults_harm() -> None:
+    faults = ground_truth(
+        Fault("f1", "cpu_stress", "frontend", 600.0, 1800.0),
+        Fault("f2", "cpu_stress", "cart", 720.0, 1800.0),
+    )
+    sick = health(frontend=[(615.0, 1000.0)], cart=[(735.0, 1400.0)])
+    changes = alerts(episode("CPUHigh", "frontend", 900.0), episode("CPUHigh", "cart", 1065.0))
+    opened = [incident("INC-1", "frontend", 900.0), incident("INC-2", "cart", 1065.0)]
+    callers = {"cart": {"frontend"}}
+
+    run, (f1, f2) = scoring.score_run(
+        faults, sick, changes, opened, actions(), sim_seconds=HOUR, wall_seconds=1.0,
+        callers=callers,
+    )  # fmt: skip
+
+    assert (f1.affected, f2.affected) == (("frontend",), ("cart", "frontend"))
+    assert (f1.recovered_at, f2.recovered_at) == (1005.0, 1410.0)
+    assert (f1.incident_id, f2.incident_id) == ("INC-1", "INC-2")
 
 
 def test_upstream_service_that_turned_unhealthy_is_affected_and_its_alert_detects() -> None:
@@ -469,7 +503,7 @@ def test_incident_opened_outside_the_detection_window_is_not_matched() -> None:
         ground_truth(Fault("f1", "cpu_stress", "cart", 600.0, 1200.0)),
         health(cart=[(660.0, 1005.0)]),
         alerts(),
-        [incident("INC-0", "cart", 300.0), incident("INC-9", "cart", 1400.0)],
+        [incident("INC-0", "cart", 300.0), incident("INC-9", "cart", 1600.0)],
     )
 
     assert fault.incident_id is None
