@@ -350,7 +350,7 @@ def test_with_the_call_graph_a_fault_is_not_charged_with_another_faults_harm() -
     opened = [incident("INC-1", "frontend", 900.0), incident("INC-2", "cart", 1065.0)]
     callers = {"cart": {"frontend"}}
 
-    run, (f1, f2) = scoring.score_run(
+    _, (f1, f2) = scoring.score_run(
         faults, sick, changes, opened, actions(), sim_seconds=HOUR, wall_seconds=1.0,
         callers=callers,
     )  # fmt: skip
