@@ -1,36 +1,71 @@
-"""Alert handling: what DOS does with alerts after its rules fire them.
+"""Alert handling: what DOS does with alerts after its rules (or detectors) fire them.
 
-Rules report Prometheus' states (pending, firing, inactive). Handling adds the brief's
-lifecycle on top: Firing -> Acknowledged -> Investigating -> Mitigating -> Resolved, and
-Firing -> Suppressed while a maintenance window covers the alert. The handler
-de-duplicates by alert key (a second firing report of an active alert is folded into the
-first) and tells the caller which alerts are newly live, so it can group them into
-incidents. A suppressed alert opens no incident and pages no one; if it is still firing
-when its window ends, it becomes live then.
+Sources report Prometheus' states (pending, firing, inactive). Handling does two things
+with them. As Alertmanager 0.25 does (:mod:`dos.alerting`), it routes every firing
+alert into aggregation groups, mutes what inhibition rules and silences say, and
+notifies each group's receiver on the group's timers, once per change of the group's
+state; the notification log de-duplicates, and a page's key is per group. On top, it
+keeps the brief's lifecycle of each firing episode: Firing -> Acknowledged ->
+Investigating -> Mitigating -> Resolved, and Firing -> Suppressed while a silence (a
+maintenance window) or an inhibiting alert mutes it.
+
+An alert is identified by its label set: a second firing report of an active alert
+(another source, a replica) is folded into the first. The handler tells the caller
+which alerts are newly live (firing, not muted, in no incident yet), so that it can
+group them into incidents; a suppressed alert opens no incident and pages no one, and
+if it still fires when nothing mutes it any more, it becomes live then. A posted alert
+starts when it fired (``startsAt``) and, once resolved, ends strictly later
+(``endsAt``).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
+from dos.alerting import (
+    Dispatcher,
+    GroupNotification,
+    Inhibitor,
+    InhibitRule,
+    MatcherSpec,
+    Muting,
+    Notify,
+    PostedAlert,
+    Route,
+    Silence,
+    Silences,
+    format_label_set,
+)
+from dos.config import AlertingConfig
 from dos.detect.alert import AlertState, AlertTransition
+from dos.durations import parse_duration
 from dos.errors import ConfigError, DOSError
 from dos.telemetry import Labels
 
 __all__ = [
     "AlertHandler",
+    "AlertSource",
     "AlertStatus",
     "AlertStatusError",
-    "MaintenanceWindow",
     "StatusChange",
     "TrackedAlert",
     "service_of",
 ]
 
 logger = logging.getLogger(__name__)
+
+
+class AlertSource(Protocol):
+    """Anything that reports alerts' state changes: rule groups, anomaly detectors."""
+
+    def evaluate(self, now: float) -> list[AlertTransition]:
+        """Evaluate at ``now``; return the alerts that changed state."""
+        ...
 
 
 class AlertStatus(StrEnum):
@@ -87,21 +122,6 @@ def service_of(labels: Mapping[str, str]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class MaintenanceWindow:
-    """Alerts whose labels match ``matchers`` are suppressed during ``[start, end)``."""
-
-    matchers: Mapping[str, str]
-    start: float
-    end: float
-
-    def covers(self, labels: Mapping[str, str], t: float) -> bool:
-        """Tell whether the window holds at ``t`` for an alert with ``labels``."""
-        if not self.start <= t < self.end:
-            return False
-        return all(labels.get(name) == value for name, value in self.matchers.items())
-
-
-@dataclass(frozen=True, slots=True)
 class StatusChange:
     """An alert entered ``status`` at ``timestamp``."""
 
@@ -112,7 +132,11 @@ class StatusChange:
 
 @dataclass(slots=True)
 class TrackedAlert:
-    """One firing episode of one alert, from its first pending report to its end."""
+    """One firing episode of one alert, from its first pending report to its end.
+
+    ``silenced_by`` (silence ids) and ``inhibited_by`` (the inhibiting alert's labels)
+    say what mutes it as of the last evaluation.
+    """
 
     key: Labels
     labels: dict[str, str]
@@ -125,6 +149,8 @@ class TrackedAlert:
     cleared_at: float | None = None
     incident_id: str | None = None
     repeats: int = 0
+    silenced_by: tuple[str, ...] = ()
+    inhibited_by: str = ""
 
     @property
     def name(self) -> str:
@@ -146,6 +172,16 @@ class TrackedAlert:
         """Tell whether the rule still fires it."""
         return self.cleared_at is None
 
+    @property
+    def starts_at(self) -> float:
+        """When it began firing (Alertmanager's ``startsAt``)."""
+        return self.fired_at
+
+    @property
+    def ends_at(self) -> float | None:
+        """When it resolved (Alertmanager's ``endsAt``), ``None`` while it fires."""
+        return self.cleared_at
+
     def move(self, status: AlertStatus, now: float, note: str = "") -> None:
         """Enter ``status`` at ``now``; staying in the current status is a no-op."""
         if status is self.status:
@@ -157,96 +193,200 @@ class TrackedAlert:
 
 
 class AlertHandler:
-    """De-duplicate, suppress and track alerts from the rules' transitions."""
+    """Group, de-duplicate, mute, notify and track alerts from their sources' transitions.
 
-    def __init__(self) -> None:
+    ``notify`` delivers a group's notification and returns whether it went out (a failed
+    one is tried again at the group's next flush); by default every notification is
+    taken. Delivered notifications are kept in :attr:`notifications`.
+    """
+
+    def __init__(
+        self,
+        config: AlertingConfig | None = None,
+        *,
+        notify: Notify | None = None,
+        key: str = "alerting",
+    ) -> None:
+        config = config if config is not None else AlertingConfig()
+        config.validate(key)
+        self.route = Route.from_config(config.route, f"{key}.route")
+        self.silences = _silences(config, key)
+        rules = [
+            InhibitRule.from_config(rule, f"{key}.inhibit_rules[{i}]")
+            for i, rule in enumerate(config.inhibit_rules)
+        ]
+        self.dispatcher = Dispatcher(
+            self.route,
+            send_resolved={r.name: r.send_resolved for r in config.receivers},
+            inhibitor=Inhibitor(rules),
+            silences=self.silences,
+            notify=notify,
+        )
         self.alerts: list[TrackedAlert] = []
-        self.maintenance: list[MaintenanceWindow] = []
+        self.notifications: list[GroupNotification] = []
         self._active: dict[Labels, TrackedAlert] = {}
+        self._latest: dict[Labels, TrackedAlert] = {}
         self._pending_since: dict[Labels, float] = {}
 
+    # -- silences ------------------------------------------------------------------------
+
+    def add_silence(
+        self,
+        matchers: MatcherSpec,
+        starts_at: float,
+        ends_at: float,
+        *,
+        created_by: str,
+        comment: str,
+    ) -> Silence:
+        """Silence alerts matching ``matchers`` from ``starts_at`` to ``ends_at``."""
+        silence = self.silences.add(
+            matchers, starts_at, ends_at, created_by=created_by, comment=comment
+        )
+        logger.info("%s", silence.describe(), extra={"silence": silence.id})
+        return silence
+
+    def expire_silence(self, silence_id: str, now: float) -> Silence:
+        """End silence ``silence_id`` at ``now``."""
+        return self.silences.expire(silence_id, now)
+
     def add_maintenance(
-        self, target: Mapping[str, str] | str, start: float, end: float
-    ) -> MaintenanceWindow:
-        """Suppress alerts matching ``target`` (label matchers, or a service name) in a window."""
+        self,
+        target: Mapping[str, str] | str,
+        start: float,
+        end: float,
+        *,
+        created_by: str = "dos",
+        comment: str = "maintenance window",
+    ) -> Silence:
+        """Silence alerts matching ``target`` (label equalities, or a service) in a window."""
         if end <= start:
             raise ConfigError("maintenance.end", end, f"a time after start ({start})")
         matchers = {"service": target} if isinstance(target, str) else dict(target)
         if not matchers:
             raise ConfigError("maintenance.matchers", target, "at least one label matcher")
-        window = MaintenanceWindow(matchers, float(start), float(end))
-        self.maintenance.append(window)
-        return window
+        silence = self.silences.add(
+            matchers, start, end, created_by=created_by, comment=comment, key="maintenance"
+        )
+        logger.info("%s", silence.describe(), extra={"silence": silence.id})
+        return silence
+
+    # -- the alerts ----------------------------------------------------------------------
 
     def active(self) -> list[TrackedAlert]:
-        """Return the alerts the rules still fire, oldest first."""
+        """Return the alerts the sources still fire, oldest first."""
         return list(self._active.values())
 
-    def observe(self, transitions: Iterable[AlertTransition], now: float) -> list[TrackedAlert]:
-        """Apply the rules' ``transitions`` and return the alerts that became live at ``now``.
+    def incident_of(self, key: Labels) -> str | None:
+        """Return the incident of the latest episode of the alert with label set ``key``."""
+        alert = self._latest.get(key)
+        return alert.incident_id if alert is not None else None
 
-        A live alert is firing, not suppressed and in no incident yet: the caller groups it.
+    def observe(self, transitions: Iterable[AlertTransition], now: float) -> list[TrackedAlert]:
+        """Apply the sources' ``transitions`` and return the alerts that became live at ``now``.
+
+        Groups due before ``now`` flush first, seeing the alerts as they were then. A live
+        alert is firing, not suppressed and in no incident yet: the caller groups it.
         """
-        live: list[TrackedAlert] = []
+        self._flush(now, inclusive=False)
+        fired: list[TrackedAlert] = []
         for change in transitions:
             key: Labels = tuple(sorted(change.labels.items()))
             if change.current is AlertState.PENDING:
                 self._pending_since.setdefault(key, change.timestamp)
             elif change.current is AlertState.FIRING:
                 alert = self._fire(key, change)
-                if alert is not None and alert.status is AlertStatus.FIRING:
-                    live.append(alert)
+                if alert is not None:
+                    fired.append(alert)
             else:
                 self._clear(key, change.timestamp)
-        live.extend(self._release(now))
-        return live
+        released = self._update_muting(now)
+        return [a for a in fired if a.status is AlertStatus.FIRING] + released
+
+    def flush(self, now: float) -> list[GroupNotification]:
+        """Run the group flushes due at or before ``now``; return what they delivered."""
+        return self._flush(now, inclusive=True)
+
+    def _flush(self, now: float, *, inclusive: bool) -> list[GroupNotification]:
+        sent = self.dispatcher.advance(now, inclusive=inclusive)
+        self.notifications.extend(sent)
+        return sent
 
     def _fire(self, key: Labels, change: AlertTransition) -> TrackedAlert | None:
         """Track a newly firing alert, or fold a duplicate report into the tracked one."""
         if key in self._active:
             self._active[key].repeats += 1
             return None
-        pending_at = self._pending_since.pop(key, change.timestamp)
+        t = change.timestamp
         alert = TrackedAlert(
             key=key,
             labels=dict(change.labels),
             annotations=dict(change.annotations),
-            pending_at=pending_at,
-            fired_at=change.timestamp,
+            pending_at=self._pending_since.pop(key, t),
+            fired_at=t,
             value=change.value,
         )
-        alert.history.append(StatusChange(AlertStatus.FIRING, change.timestamp))
-        window = self._window_for(alert.labels, change.timestamp)
-        if window is not None:
-            note = f"maintenance window until {window.end:g}s"
-            alert.move(AlertStatus.SUPPRESSED, change.timestamp, note)
-            logger.info("alert %s suppressed: %s", alert.name, note, extra={"alert": alert.name})
-        self._active[key] = alert
+        alert.history.append(StatusChange(AlertStatus.FIRING, t))
+        self._active[key] = self._latest[key] = alert
         self.alerts.append(alert)
+        self.dispatcher.put(PostedAlert(alert.labels, alert.annotations, t, None, t), t)
         return alert
 
     def _clear(self, key: Labels, t: float) -> None:
-        """Note that the rule stopped firing; an alert in no incident is resolved with it."""
+        """Note that the source stopped firing; an alert in no incident is resolved with it."""
         self._pending_since.pop(key, None)
         alert = self._active.pop(key, None)
         if alert is None:
             return
-        alert.cleared_at = t
+        # A resolved alert ends strictly after it started, even if a source reports both
+        # at one instant.
+        ends = t if t > alert.fired_at else math.nextafter(alert.fired_at, math.inf)
+        alert.cleared_at = ends
+        posted = PostedAlert(alert.labels, alert.annotations, alert.fired_at, ends, t)
+        self.dispatcher.put(posted, t)
         if alert.incident_id is None:
             alert.move(AlertStatus.RESOLVED, t, "cleared")
 
-    def _release(self, now: float) -> list[TrackedAlert]:
-        """Make suppressed alerts live again once no window covers them."""
+    def _update_muting(self, now: float) -> list[TrackedAlert]:
+        """Suppress newly muted alerts; return the suppressed ones nothing mutes any more."""
         released = []
         for alert in self._active.values():
-            if alert.status is AlertStatus.SUPPRESSED and not self._window_for(alert.labels, now):
-                alert.move(AlertStatus.FIRING, now, "maintenance window over")
+            muting = self.dispatcher.muting(alert.labels, now)
+            alert.silenced_by = muting.silenced_by
+            source = muting.inhibited_by
+            alert.inhibited_by = format_label_set(source.labels) if source is not None else ""
+            if muting.muted and alert.status is AlertStatus.FIRING:
+                note = self._why_muted(muting)
+                alert.move(AlertStatus.SUPPRESSED, now, note)
+                logger.info("alert %s suppressed: %s", alert.name, note, extra=self._ctx(alert))
+            elif not muting.muted and alert.status is AlertStatus.SUPPRESSED:
+                alert.move(AlertStatus.FIRING, now, "no longer muted")
                 released.append(alert)
         return released
 
-    def _window_for(self, labels: Mapping[str, str], t: float) -> MaintenanceWindow | None:
-        """Return a maintenance window covering ``labels`` at ``t``, if any."""
-        for window in self.maintenance:
-            if window.covers(labels, t):
-                return window
-        return None
+    @staticmethod
+    def _ctx(alert: TrackedAlert) -> dict[str, str]:
+        return {"alert": alert.name, "service": alert.service}
+
+    def _why_muted(self, muting: Muting) -> str:
+        """Word what mutes an alert: its silences, else the alert inhibiting it."""
+        if muting.silenced_by:
+            return "; ".join(self.silences.get(i).describe() for i in muting.silenced_by)
+        assert muting.inhibited_by is not None  # muted, and by no silence
+        return f"inhibited by {format_label_set(muting.inhibited_by.labels)}"
+
+
+def _silences(config: AlertingConfig, key: str) -> Silences:
+    """Create the silences the config sets up front (maintenance windows)."""
+    silences = Silences()
+    for i, silence in enumerate(config.silences):
+        where = f"{key}.silences[{i}]"
+        silences.add(
+            silence.matchers,
+            parse_duration(silence.starts_at, f"{where}.starts_at"),
+            parse_duration(silence.ends_at, f"{where}.ends_at"),
+            created_by=silence.created_by,
+            comment=silence.comment,
+            key=where,
+        )
+    return silences

@@ -2,10 +2,16 @@
 
 ``ingest`` stores a batch of telemetry: metrics into the series store, spans into the
 call graph, error logs and change events into bounded windows, and effect events to the
-remediator (they confirm actions). ``step(now)`` runs one evaluation: rules -> alert
-handling -> incidents -> RCA -> remediation -> verification -> resolution ->
-post-mortem. DOS never reads the wall clock; ``now`` comes from the caller, so the same
-code runs in simulated time and against a real cluster.
+remediator (they confirm actions). ``step(now)`` runs one evaluation: alert sources
+(the rules, and any source added with :meth:`DOS.add_source`) -> alert handling ->
+incidents -> RCA -> remediation -> verification -> resolution -> post-mortem, and then
+the pages that alert handling's group timers call for. DOS never reads the wall clock;
+``now`` comes from the caller, so the same code runs in simulated time and against a
+real cluster.
+
+An incident opens as soon as an alert fires (and is not muted); pages follow
+Alertmanager's grouping and timers (``dos.alerting``) and carry the incident's
+diagnosis when there is one. Escalations go out at once, keyed by incident.
 
 An incident is classified once a whole rate window of data follows its first alert's
 onset (at once for alerts with a ``for`` that long), so that RCA sees the anomaly in its
@@ -24,25 +30,29 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from dos.actions import Actuator
-from dos.alerts import AlertHandler, AlertStatus, MaintenanceWindow, TrackedAlert
+from dos.alerting import GroupNotification, MatcherSpec, Silence
+from dos.alerts import AlertHandler, AlertSource, AlertStatus, TrackedAlert
 from dos.config import DOSConfig
 from dos.detect.alert import AlertTransition
 from dos.detect.default_rules import default_rules
+from dos.detect.detectors.stage import DetectorStage
 from dos.detect.rulefile import load_rule_files
 from dos.detect.rules import RuleEngine, RuleGroup
 from dos.durations import format_duration, parse_duration
 from dos.incidents import Diagnosis, Incident, IncidentBook, IncidentState
 from dos.notify import (
+    DeliveryStatus,
     MemoryNotifier,
     Notification,
     NotificationKind,
     NotificationRecord,
     Notifier,
     deliver,
+    group_page,
 )
 from dos.postmortem import write_postmortem
 from dos.promql import Engine
@@ -90,6 +100,7 @@ class DOS:
     """Detect, diagnose, remediate, verify, resolve and write up incidents.
 
     ``rule_groups`` defaults to the configured default rules plus ``config.rule_files``;
+    ``sources`` are more alert sources evaluated after the rules (detectors);
     ``time_origin`` (the wall-clock time of t = 0) puts UTC times in post-mortems;
     ``analyzer`` replaces the default :class:`~dos.rca.ChecklistAnalyzer`.
     """
@@ -101,6 +112,7 @@ class DOS:
         *,
         notifier: Notifier | None = None,
         rule_groups: Sequence[RuleGroup] | None = None,
+        sources: Sequence[AlertSource] = (),
         time_origin: datetime | None = None,
         analyzer: RootCauseAnalyzer | None = None,
         run_id: str = "",
@@ -116,11 +128,21 @@ class DOS:
             files = load_rule_files(config.rule_files, default_interval=interval)
             rule_groups = [default_rules(config), *files]
         self.rules = RuleEngine(list(rule_groups), self.engine)
+        # The one seam between detection and alert handling: every source's transitions,
+        # in this order, at each step.
+        self.sources: list[AlertSource] = [self.rules, *sources]
         rate_window = parse_duration(config.rate_window, "dos.rate_window")
         # Baselines start at the first sample ingested (see ServiceSignals.window_before).
         self.signals = ServiceSignals(
             self.engine, config.namespace, rate_window, data_start=float("inf")
         )
+        self.detectors: DetectorStage | None = None
+        if config.detectors.enabled:
+            stage = replace(
+                config.detectors, namespace=config.namespace, step=config.eval_interval
+            )
+            self.detectors = DetectorStage(stage, self.signals)
+            self.sources.append(self.detectors)
         self.graph = CallGraph()
         self.analyzer = analyzer or ChecklistAnalyzer.from_config(config, self.signals, self.graph)
         cpu = config.rules.get("cpu_high")
@@ -129,7 +151,7 @@ class DOS:
         )
         self.remediator = Remediator(config.policy, actuator)
         self.notifier: Notifier = notifier if notifier is not None else MemoryNotifier()
-        self.alerts = AlertHandler()
+        self.alerts = AlertHandler(config.alerting, notify=self._page, key="dos.alerting")
         self.book = IncidentBook()
         self.transitions: list[AlertTransition] = []
         self.notifications: list[NotificationRecord] = []
@@ -160,11 +182,33 @@ class DOS:
             out[incident.id] = written if written is not None else self._write_up(incident)
         return out
 
+    def add_source(self, source: AlertSource) -> None:
+        """Evaluate ``source`` at every step after the current ones; its alerts are handled."""
+        self.sources.append(source)
+
     def add_maintenance(
         self, target: Mapping[str, str] | str, start: float, end: float
-    ) -> MaintenanceWindow:
-        """Suppress alerts matching ``target`` (label matchers or a service) in a window."""
+    ) -> Silence:
+        """Suppress alerts matching ``target`` (label equalities or a service) in a window."""
         return self.alerts.add_maintenance(target, start, end)
+
+    def add_silence(
+        self,
+        matchers: MatcherSpec,
+        starts_at: float,
+        ends_at: float,
+        *,
+        created_by: str,
+        comment: str,
+    ) -> Silence:
+        """Silence alerts matching ``matchers`` (``'{service="cart"}'``) in a time range."""
+        return self.alerts.add_silence(
+            matchers, starts_at, ends_at, created_by=created_by, comment=comment
+        )
+
+    def expire_silence(self, silence_id: str, now: float) -> Silence:
+        """End silence ``silence_id`` at ``now``."""
+        return self.alerts.expire_silence(silence_id, now)
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -175,6 +219,8 @@ class DOS:
             self._latest = max(self._latest, scrape.timestamp)
             self.signals.data_start = min(self.signals.data_start, scrape.timestamp)
         self.graph.observe(batch.spans)
+        if self.detectors is not None:
+            self.detectors.observe(batch)
         for log in batch.logs:
             if log.level == Level.ERROR:
                 self._logs.append(log)
@@ -189,12 +235,14 @@ class DOS:
         """Run one evaluation at ``now``: every stage, in the brief's order."""
         for record in self.remediator.settle():
             logger.info("%s %s", record.action_id, record.status, extra=self._ctx())
-        changes = self.rules.evaluate(now)
+        changes = [change for source in self.sources for change in source.evaluate(now)]
         self.transitions.extend(changes)
         for alert in self.alerts.observe(changes, now):
             self._route(alert, now)
         for incident in self.book.open_incidents():
             self._progress(incident, now)
+        # Pages go last, so that a page due now carries the diagnosis made now.
+        self.alerts.flush(now)
 
     # -- incidents -----------------------------------------------------------------------
 
@@ -234,7 +282,7 @@ class DOS:
         self._check_deadline(incident, case, now)
 
     def _classify(self, incident: Incident, case: _Case, now: float) -> None:
-        """Run RCA, then identify and prioritise the incident and page about it."""
+        """Run RCA, then identify and prioritise the incident (its pages will say so)."""
         case.stale = False  # alerts that joined while detected are part of this diagnosis
         self._diagnose(incident, now)
         assert incident.rca is not None  # set by _diagnose
@@ -246,10 +294,6 @@ class DOS:
             alert.move(AlertStatus.INVESTIGATING, now)
         if not self._automated:
             case.deadline = now + self.verifier.timeout
-        top = incident.rca.top
-        evidence = "; ".join(top.evidence) if top is not None else ""
-        summary = f"{incident.id} [{impact} impact] {incident.title}"
-        self._notify(incident, NotificationKind.PAGE, now, summary, evidence)
 
     def _diagnose(self, incident: Incident, now: float, *, force: bool = True) -> bool:
         """Run RCA and take its best candidate in; return whether the diagnosis changed.
@@ -377,8 +421,6 @@ class DOS:
             alert.move(AlertStatus.RESOLVED, now, f"{incident.id} resolved")
         if self._automated:
             self.remediator.close_round(incident.id, helped=True)
-        summary = f"{incident.id} resolved: {incident.title}"
-        self._notify(incident, NotificationKind.RESOLVED, now, summary, result.describe())
         self._postmortems[incident.id] = self._write_up(incident)
         self._cases.pop(incident.id, None)
         logger.info("%s resolved", incident.id, extra=self._ctx(incident))
@@ -418,9 +460,24 @@ class DOS:
         self, incident: Incident, kind: NotificationKind, now: float, summary: str, details: str
     ) -> None:
         note = Notification(
-            now, kind, incident.id, incident.service, incident.severity, summary, details
+            now,
+            kind,
+            incident.id,
+            incident.service,
+            incident.severity,
+            summary,
+            details,
+            dedup_key=incident.id,
         )
         self.notifications.append(deliver(self.notifier, note))
+
+    def _page(self, group: GroupNotification) -> bool:
+        """Deliver a group's notification, with its incidents; tell whether it went out."""
+        ids = {self.alerts.incident_of(alert.fingerprint) for alert in group.alerts}
+        note = group_page(group, [i for i in self.incidents if i.id in ids])
+        record = deliver(self.notifier, note)
+        self.notifications.append(record)
+        return record.status is DeliveryStatus.SENT
 
     def _write_up(self, incident: Incident) -> str:
         return write_postmortem(

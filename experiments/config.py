@@ -31,7 +31,7 @@ T = TypeVar("T")
 _RUN_ID = re.compile(r"[A-Za-z0-9._-]+")
 
 # YAML keys that are Python keywords map to field names with a trailing underscore.
-_ALIASES = {"for": "for_"}
+_ALIASES = {"for": "for_", "continue": "continue_"}
 _TOP_LEVEL = {
     "seed",
     "duration",

@@ -10,9 +10,9 @@ import pytest
 
 from dos.actions import Action, ActionKind, ActionResult, ActionStatus
 from dos.alerts import AlertStatus
-from dos.config import DOSConfig, GuardrailsConfig, PolicyConfig
+from dos.config import AlertingConfig, DOSConfig, GuardrailsConfig, PolicyConfig, SilenceConfig
 from dos.core import DOS
-from dos.detect.alert import AlertState
+from dos.detect.alert import AlertState, AlertTransition
 from dos.detect.rules import AlertingRule, RuleGroup
 from dos.incidents import IncidentState
 from dos.notify import MemoryNotifier, NotificationKind
@@ -330,6 +330,32 @@ def test_the_incident_is_verified_resolved_and_written_up(
     assert "- CPUHigh took 5m to fire; consider a shorter `for`." in text
 
 
+def test_the_group_is_paged_after_its_wait_with_the_diagnosis_and_resolved_once(
+    story: tuple[DOS, Shop, MemoryNotifier],
+) -> None:
+    dos, _, notifier = story
+    page, resolved = notifier.sent
+    (alert,) = dos.incidents[0].alerts
+    assert page.timestamp == alert.fired_at + 30.0  # the default group_wait
+    assert page.summary == (
+        "[FIRING:1] CPUHigh shop frontend - "
+        "INC-0001 [high impact] cpu_saturation on frontend/frontend-2"
+    )
+    assert page.details.startswith("INC-0001: CPU saturation, no recent deployment")
+    assert (page.incident_id, page.receiver) == ("INC-0001", "dos")
+    assert page.group_key == '{}:{alertname="CPUHigh", namespace="shop", service="frontend"}'
+    # One page per group: the resolved notification closes the page it opened.
+    assert resolved.dedup_key == page.dedup_key
+    assert len(page.dedup_key) == 64
+    (gone,) = resolved.alerts
+    assert gone.ends_at == alert.cleared_at
+    assert gone.ends_at is not None
+    assert gone.ends_at > gone.starts_at == alert.fired_at
+    # The first flush after the alert cleared, on the 5-minute group interval.
+    assert resolved.timestamp == page.timestamp + 300.0 > gone.ends_at
+    assert [r.to_dict()["dedup_key"] for r in dos.notifications] == [page.dedup_key] * 2
+
+
 def test_the_none_policy_only_watches_and_resolves_when_the_cause_goes() -> None:
     shop = Shop()
     shop.stress_ends = 1500.0
@@ -387,7 +413,11 @@ def test_a_failing_control_plane_trips_the_breaker_and_pages_a_human() -> None:
     assert [(r.kind, r.status) for r in dos.audit] == [(ActionKind.SCALE, AuditStatus.FAILED)]
     incident = dos.incidents[0]
     assert incident.escalations[0].reason.startswith("circuit breaker: 1 actions in a row")
-    assert [n.kind for n in notifier.sent] == [NotificationKind.PAGE, NotificationKind.ESCALATION]
+    # The escalation goes out at once, keyed by incident; the group's page after its wait.
+    escalation, page = notifier.sent
+    assert (escalation.kind, escalation.dedup_key) == (NotificationKind.ESCALATION, "INC-0001")
+    assert (page.kind, page.incident_id) == (NotificationKind.PAGE, "INC-0001")
+    assert page.timestamp == escalation.timestamp + 30.0
     assert incident.state is IncidentState.PRIORITIZED
 
 
@@ -463,3 +493,75 @@ def test_a_stable_period_under_way_at_the_deadline_is_let_finish() -> None:
     assert incident.resolved_at is not None
     assert incident.resolved_at > incident.classified_at + 900.0  # past the 15 m deadline
     assert incident.escalations == []
+
+
+class OneAlert:
+    """An alert source (as a detector stage is one) firing one alert from ``at`` on."""
+
+    def __init__(self, labels: dict[str, str], at: float) -> None:
+        self.labels = labels
+        self.at = at
+
+    def evaluate(self, now: float) -> list[AlertTransition]:
+        if now != self.at:
+            return []
+        return [AlertTransition(now, self.labels, AlertState.INACTIVE, AlertState.FIRING, 1.0)]
+
+
+def test_an_added_alert_source_is_handled_like_the_rules() -> None:
+    shop = Shop()
+    labels = {"alertname": "MetricAnomaly", "namespace": NS, "service": "cart"}
+    dos = make_dos(shop, name="none")
+    dos.add_source(OneAlert(labels, 300.0))
+    run(dos, shop, 600.0)
+    (incident,) = dos.incidents
+    assert (incident.service, incident.opened_at) == ("cart", 300.0)
+    assert [a.name for a in incident.alerts] == ["MetricAnomaly"]
+    assert dos.transitions[0].name == "MetricAnomaly"
+
+
+def test_a_silence_in_the_config_suppresses_until_an_operator_expires_it() -> None:
+    shop = Shop()
+    window = SilenceConfig(matchers=['service="frontend"'], ends_at="2h", created_by="ops")
+    config = DOSConfig(namespace=NS, alerting=AlertingConfig(silences=[window]))
+    notifier = MemoryNotifier()
+    dos = DOS(config, shop, notifier=notifier)
+    run(dos, shop, 1200.0)
+    assert dos.incidents == []
+    assert notifier.sent == []
+    (alert,) = dos.alerts.alerts
+    assert alert.status is AlertStatus.SUPPRESSED
+    dos.expire_silence("silence-0001", 1200.0)
+    for t in np.arange(1215.0, 1300.0, 15.0):
+        dos.ingest(shop.poll(float(t)))
+        dos.step(float(t))
+    (incident,) = dos.incidents
+    assert incident.opened_at == 1215.0
+    assert [h.status for h in alert.history][:4] == [
+        AlertStatus.FIRING,
+        AlertStatus.SUPPRESSED,
+        AlertStatus.FIRING,
+        AlertStatus.ACKNOWLEDGED,
+    ]
+    # The group existed, muted, since the alert fired: its next flush pages at once.
+    assert [n.kind for n in notifier.sent] == [NotificationKind.PAGE]
+
+
+def test_an_inhibited_alert_opens_no_incident_and_is_not_paged() -> None:
+    """A critical and a warning alert of one name fire together: the default rule mutes one."""
+    shop = Shop()
+    critical_rule = AlertingRule(
+        "CPUHigh", cpu_rule("x", 80, 0.0).expr, for_=0.0, labels={"severity": "critical"}
+    )
+    rules = [RuleGroup("test", 15.0, [cpu_rule("CPUHigh", 80, 0.0), critical_rule])]
+    notifier = MemoryNotifier()
+    dos = make_dos(shop, notifier, dos={"rule_groups": rules}, name="none")
+    run(dos, shop, 700.0)
+    critical, warning = sorted(dos.alerts.alerts, key=lambda a: a.severity)
+    assert (critical.severity, warning.severity) == ("critical", "warning")
+    assert warning.status is AlertStatus.SUPPRESSED
+    assert warning.inhibited_by.startswith('{alertname="CPUHigh"')
+    (incident,) = dos.incidents
+    assert [a.severity for a in incident.alerts] == ["critical"]
+    (page,) = notifier.sent
+    assert [a.labels["severity"] for a in page.alerts] == ["critical"]

@@ -49,8 +49,12 @@ def default_detector_configs() -> dict[str, DetectorAlertConfig]:
 
 @dataclass
 class DetectorStageConfig:
-    """The detector stage: the features watched and each detector's alert settings."""
+    """The detector stage: the features watched and each detector's alert settings.
 
+    The stage is off unless ``enabled``: the default closed loop runs the brief's rules alone.
+    """
+
+    enabled: bool = False
     namespace: str = "default"
     step: str = "15s"
     features: list[str] = field(default_factory=lambda: list(FEATURES))
