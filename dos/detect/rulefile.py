@@ -16,33 +16,23 @@ from pathlib import Path
 
 import yaml
 
+from dos.detect.modelduration import parse_model_duration
 from dos.detect.rules import AlertingRule, RecordingRule, Rule, RuleGroup
+from dos.detect.yamlnodes import NodeReader, compose_file
 from dos.errors import DOSError, QueryError, RuleFileError
 from dos.promql.compile import compile_expr
 
-__all__ = ["load_rule_file", "load_rule_files", "parse_rule_duration"]
+__all__ = ["check_rule_file", "load_rule_file", "load_rule_files", "parse_rule_duration"]
 
 _GROUP_KEYS = ("name", "interval", "limit", "rules")
 _RULE_KEYS = ("record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations")
 _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-# Prometheus' model.Duration: whole numbers of each unit, largest first.
-_DURATION = re.compile(
-    r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?"
-)
-_UNIT_SECONDS = (31_536_000, 604_800, 86_400, 3_600, 60, 1, 0.001)
 
 
 def parse_rule_duration(text: str) -> float | None:
     """Parse a duration as Prometheus' rule files do (``1h30m``, ``0``); ``None`` if invalid."""
-    if text == "0":
-        return 0.0
-    match = _DURATION.fullmatch(text)
-    if not text or match is None:
-        return None
-    return float(
-        sum(int(n) * unit for n, unit in zip(match.groups(), _UNIT_SECONDS, strict=True) if n)
-    )
+    return parse_model_duration(text)
 
 
 def load_rule_files(
@@ -53,73 +43,54 @@ def load_rule_files(
 
 
 def load_rule_file(path: str | Path, *, default_interval: float = 60.0) -> list[RuleGroup]:
-    """Read one rule file."""
+    """Read one rule file; raise the first mistake in it."""
+    groups, errors = check_rule_file(path, default_interval=default_interval)
+    if errors:
+        raise errors[0]
+    return groups
+
+
+def check_rule_file(
+    path: str | Path, *, default_interval: float = 60.0
+) -> tuple[list[RuleGroup], list[RuleFileError]]:
+    """Read one rule file, collecting every mistake (as ``promtool check rules`` lists them).
+
+    Returns the groups read and the errors; a mistake in a rule skips that rule, one in a
+    group's own fields skips the group, and unreadable YAML stops at once.
+    """
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleFileError(name, "file", f"cannot read it: {exc}") from exc
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "file"
-        raise RuleFileError(name, where, f"invalid YAML: {exc}") from exc
-    if root is None:
-        return []
-    return _File(name, default_interval).groups(root)
+        root = compose_file(path, RuleFileError)
+        if root is None:
+            return [], []
+        reader = _File(name, default_interval)
+        return reader.groups(root), reader.errors
+    except RuleFileError as exc:
+        return [], [exc]
 
 
-class _File:
+class _File(NodeReader[RuleFileError]):
     def __init__(self, path: str, default_interval: float) -> None:
-        self.path = path
+        super().__init__(path, RuleFileError)
         self.default_interval = default_interval
-
-    def error(self, where: str, node: yaml.Node, reason: str) -> RuleFileError:
-        """Return the error for ``node``, naming the file, the place and the line."""
-        return RuleFileError(self.path, f"{where} (line {node.start_mark.line + 1})", reason)
-
-    def mapping(self, node: yaml.Node, where: str, keys: tuple[str, ...]) -> dict[str, yaml.Node]:
-        """Return a mapping node as a dict, refusing unknown and repeated keys."""
-        if not isinstance(node, yaml.MappingNode):
-            raise self.error(where, node, "expected a mapping")
-        out: dict[str, yaml.Node] = {}
-        for key_node, value in node.value:
-            key = self.scalar(key_node, where)
-            if keys and key not in keys:
-                raise self.error(
-                    where, key_node, f"unknown key {key!r}; allowed: {', '.join(keys)}"
-                )
-            if key in out:
-                raise self.error(where, key_node, f"key {key!r} is repeated")
-            out[key] = value
-        return out
-
-    def scalar(self, node: yaml.Node, where: str) -> str:
-        """Return a scalar node's text (empty for null)."""
-        if not isinstance(node, yaml.ScalarNode):
-            raise self.error(where, node, "expected a single value")
-        return "" if node.tag == "tag:yaml.org,2002:null" else str(node.value)
-
-    def sequence(self, node: yaml.Node, where: str) -> list[yaml.Node]:
-        """Return a list node's items (none for null)."""
-        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
-            return []
-        if not isinstance(node, yaml.SequenceNode):
-            raise self.error(where, node, "expected a list")
-        return list(node.value)
+        self.errors: list[RuleFileError] = []
 
     def groups(self, root: yaml.Node) -> list[RuleGroup]:
-        """Read the ``groups`` of the file."""
+        """Read the ``groups`` of the file; a bad group is recorded and skipped."""
         top = self.mapping(root, "top level", ("groups",))
         groups = []
         seen: set[str] = set()
-        for i, node in enumerate(
-            self.sequence(top["groups"], "groups") if "groups" in top else []
-        ):
-            group = self.group(i, node)
+        nodes = self.sequence(top["groups"], "groups") if "groups" in top else []
+        for i, node in enumerate(nodes):
+            try:
+                group = self.group(i, node)
+            except RuleFileError as exc:
+                self.errors.append(exc)
+                continue
             if group.name in seen:
-                raise self.error(f"groups[{i}]", node, f"group name {group.name!r} is repeated")
+                self.errors.append(
+                    self.error(f"groups[{i}]", node, f"group name {group.name!r} is repeated")
+                )
             seen.add(group.name)
             groups.append(group)
         return groups
@@ -138,7 +109,12 @@ class _File:
         limit = self.limit(fields, where)
         rules_node = fields.get("rules")
         nodes = self.sequence(rules_node, where) if rules_node is not None else []
-        rules = [self.rule(f"{where}, rule {i + 1}", n) for i, n in enumerate(nodes)]
+        rules = []
+        for i, rule_node in enumerate(nodes):
+            try:
+                rules.append(self.rule(f"{where}, rule {i + 1}", rule_node))
+            except RuleFileError as exc:
+                self.errors.append(exc)
         return RuleGroup(name, interval, rules, limit)
 
     def limit(self, fields: dict[str, yaml.Node], where: str) -> int:
@@ -201,9 +177,11 @@ class _File:
             out[name] = self.scalar(value, f"{where} {key}")
         return out
 
-    def is_null(self, node: yaml.Node) -> bool:
-        """Tell whether a node is YAML null."""
-        return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+    def is_empty(self, node: yaml.Node, key: str, where: str) -> bool:
+        """Tell whether a field holds nothing: no annotations, or a zero duration."""
+        if key == "annotations":
+            return not self.mapping(node, f"{where} {key}", ())
+        return self.is_null(node) or self.duration(node, where, key) == 0
 
     def recording(
         self,
@@ -215,7 +193,8 @@ class _File:
         labels: dict[str, str],
     ) -> RecordingRule:
         for key in ("annotations", "for", "keep_firing_for"):
-            if key in fields:
+            # As in Prometheus, a zero duration or empty annotations are no field at all.
+            if key in fields and not self.is_empty(fields[key], key, where):
                 raise self.error(where, fields[key], f"invalid field {key!r} in recording rule")
         if not _METRIC_NAME.fullmatch(record):
             raise self.error(where, node, f"invalid recording rule name: {record!r}")

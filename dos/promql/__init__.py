@@ -5,20 +5,52 @@
 Functions live in one table (:mod:`dos.promql.functions`) and vector matching in one
 place (:mod:`dos.promql.binops`).
 
-Supported: selectors with ``=``, ``!=``, ``=~``, ``!~`` and ``offset``; range selectors;
-``rate``, ``irate``, ``increase``, ``delta``, ``histogram_quantile``, ``abs``, ``ceil``,
-``floor``, ``clamp_min``, ``clamp_max``, ``time``, ``vector``, ``scalar`` and the
-``avg``/``min``/``max``/``sum``/``count``/``last`` ``_over_time`` family; ``sum``, ``avg``,
-``min``, ``max``, ``count`` with ``by``/``without``; every arithmetic, comparison and set
-operator with ``bool``, ``on``/``ignoring`` and ``group_left``/``group_right``. Anything
-else (``@``, subqueries, other functions and aggregations) is refused with a
-:class:`~dos.errors.QueryError` naming it.
+The language is Prometheus 2.42's on float samples, all of it:
 
-Known differences from Prometheus, all in the last bits of a float: Prometheus folds an
-aggregation's series in the order they were created, this engine in label order (as a
-sorted select returns them); a fractional exponent of ``^`` goes through the C library's
-``exp``/``log`` rather than Go's. Regular expressions are RE2's as far as Python's ``re``
-can say them (ASCII classes, POSIX classes); ``\\p`` classes are refused.
+- selectors with ``=``, ``!=``, ``=~``, ``!~``; range selectors; ``offset`` (negative
+  too) and ``@`` (a time, ``start()``, ``end()``) on selectors and subqueries;
+- subqueries ``expr[range:step]``: the inner expression is evaluated at the multiples of
+  the step (counted from time 0, in milliseconds) inside ``[t - offset - range,
+  t - offset]``; without a step, at the engine's ``subquery_step``, which stands for
+  Prometheus' global evaluation interval (promtool uses its ``evaluation_interval``);
+- every function of 2.42: ``rate``, ``irate``, ``increase``, ``delta``, ``idelta``,
+  ``deriv``, ``predict_linear`` (the fitted line's intercept at the evaluation time),
+  ``holt_winters``, the ``*_over_time`` family (``avg``, ``min``, ``max``, ``sum``,
+  ``count``, ``quantile``, ``stddev``, ``stdvar``, ``last``, ``present``), ``changes``,
+  ``resets``, ``absent`` and ``absent_over_time`` (labels from equality matchers only),
+  ``histogram_quantile``, ``label_replace``, ``label_join``, ``timestamp``, ``time``,
+  ``vector``, ``scalar``, ``sort``, ``sort_desc``, the clamps, rounding, math,
+  trigonometry and calendar functions;
+- every aggregation: ``sum``, ``avg``, ``min``, ``max``, ``count``, ``group``,
+  ``stddev``, ``stdvar``, ``quantile``, ``topk``, ``bottomk``, ``count_values``, with
+  ``by``/``without``;
+- arithmetic, comparisons (with ``bool``) and ``and``/``or``/``unless`` with
+  ``on``/``ignoring`` and ``group_left``/``group_right``.
+
+Staleness is Prometheus': an instant selector looks back ``lookback_delta`` (5 minutes)
+for a sample, a stale marker ends a series at once, range windows include both ends and
+drop stale markers. NaN compares false, as in Go. Time is counted in whole milliseconds.
+
+Refused with a :class:`~dos.errors.QueryError` naming them: functions and aggregations
+added to PromQL after 2.42 (``promql_parser`` knows them), ``or`` inside a selector's
+braces and fill modifiers. ``histogram_count``, ``histogram_sum`` and
+``histogram_fraction`` read native histograms, which the store does not hold: they
+return nothing, as Prometheus does on float series.
+
+Known differences from Prometheus:
+
+- Prometheus folds an aggregation's series in the order they were created (random in
+  promtool), this engine in label order: sums and means may differ in the last bits, and
+  ``topk``/``bottomk`` may pick another of several equal values.
+- ``exp``, the trigonometric and hyperbolic functions and a fractional exponent of ``^``
+  go through the C library rather than Go's own code: the last bit may differ
+  (``sqrt``, ``ln``, ``log2`` and ``log10`` agree exactly).
+- The calendar functions of NaN, infinities or times outside years 1 to 9999 clamp to
+  those years; Go's calendar wraps around.
+- Regular expressions are RE2's as far as Python's ``re`` can say them
+  (:mod:`dos.tsdb.re2`): case-insensitive matching folds ASCII only, and ``\\p``
+  classes, ``\\C`` and the ``U`` flag are refused.
+- ``promql_parser`` reads an ``@`` time before 1970 as 0.
 """
 
 from __future__ import annotations

@@ -19,12 +19,13 @@ from numpy.typing import NDArray
 from dos.errors import QueryError
 from dos.promql.gomath import go_pow
 from dos.promql.nodes import EvalContext, Kind, Node, expect_vector
-from dos.promql.values import Value, Vector, check_unique
+from dos.promql.values import Value, Vector
 from dos.telemetry import Labels
 
 __all__ = ["ARITHMETIC", "COMPARISONS", "SET_OPERATORS", "BinaryNode", "Card", "Matching"]
 
 Array = NDArray[np.float64]
+Mask = NDArray[np.bool_]
 
 
 def _pow(a: Array | float, b: Array | float) -> Array:
@@ -85,6 +86,8 @@ class _Plan:
     group: NDArray[np.intp]
     result: NDArray[np.intp]
     labels: list[Labels]
+    unique_groups: bool
+    unique_results: bool
 
 
 class BinaryNode(Node):
@@ -99,6 +102,8 @@ class BinaryNode(Node):
         self.matching = matching
         self.return_bool = return_bool
         self.drops_name = op in ARITHMETIC or return_bool
+        self._arithmetic = ARITHMETIC.get(op)
+        self._comparison = COMPARISONS.get(op)
         both_scalar = lhs.kind is Kind.SCALAR and rhs.kind is Kind.SCALAR
         self.kind = Kind.SCALAR if both_scalar else Kind.VECTOR
         self._signatures: dict[Labels, Labels] = {}
@@ -109,38 +114,37 @@ class BinaryNode(Node):
         left = self.lhs.evaluate(ctx)
         right = self.rhs.evaluate(ctx)
         if isinstance(left, float) and isinstance(right, float):
-            return self._values(left, right)[0].item()
+            return float(self._values(np.float64(left), np.float64(right))[0].reshape(-1)[0])
         if self.op in SET_OPERATORS:
-            out = self._set(ctx, expect_vector(ctx, left), expect_vector(ctx, right))
-        elif isinstance(right, float):
-            out = self._with_scalar(ctx, expect_vector(ctx, left), right, swap=False)
-        elif isinstance(left, float):
-            out = self._with_scalar(ctx, expect_vector(ctx, right), left, swap=True)
-        else:
-            out = self._vectors(ctx, expect_vector(ctx, left), expect_vector(ctx, right))
-        check_unique(ctx.expr, out.labels)
-        return out
+            return self._set(ctx, expect_vector(ctx, left), expect_vector(ctx, right))
+        if isinstance(right, float):
+            return self._with_scalar(ctx, expect_vector(ctx, left), right, swap=False)
+        if isinstance(left, float):
+            return self._with_scalar(ctx, expect_vector(ctx, right), left, swap=True)
+        return self._vectors(ctx, expect_vector(ctx, left), expect_vector(ctx, right))
 
-    def _values(
-        self, left: Array | float, right: Array | float
-    ) -> tuple[Array, NDArray[np.bool_]]:
-        """Return the operator's values and which elements survive (comparisons filter)."""
-        with np.errstate(all="ignore"):
-            if self.op in ARITHMETIC:
-                values = np.atleast_1d(ARITHMETIC[self.op](left, right)).astype(np.float64)
-                return values, np.ones(values.shape, dtype=bool)
-            keep = np.atleast_1d(COMPARISONS[self.op](left, right))
+    def _values(self, left: Array | float, right: Array | float) -> tuple[Array, Mask | None]:
+        """Return the operator's values and which elements survive (None: all of them)."""
+        if self._arithmetic is not None:
+            return np.asarray(self._arithmetic(left, right), dtype=np.float64), None
+        assert self._comparison is not None  # set operators never get here
+        keep = np.asarray(self._comparison(left, right))
         if self.return_bool:
-            return keep.astype(np.float64), np.ones(keep.shape, dtype=bool)
+            return keep.astype(np.float64), None
         # A comparison keeps the left operand's value (the vector's, if the scalar is left).
         kept = left if isinstance(left, np.ndarray) else right
-        return np.atleast_1d(np.asarray(kept, dtype=np.float64)), keep
+        return np.asarray(kept, dtype=np.float64), keep
 
     def _with_scalar(self, ctx: EvalContext, vector: Vector, scalar: float, swap: bool) -> Vector:
         left, right = (scalar, vector.values) if swap else (vector.values, scalar)
         values, keep = self._values(left, right)
-        labels = ctx.labels.drop_names(vector.labels) if self.drops_name else vector.labels
-        return Vector(labels, values).take(keep)
+        labels = vector.labels
+        if self.drops_name:
+            labels = ctx.labels.drop_names(labels)
+            # Checked before filtering: dropping a name may make two elements alike.
+            ctx.labels.check_unique(ctx.expr, labels)
+        out = Vector(labels, values)
+        return out if keep is None else out.take(keep)
 
     def _vectors(self, ctx: EvalContext, left: Vector, right: Vector) -> Vector:
         plan = self._plan(ctx, left.labels, right.labels)
@@ -151,26 +155,37 @@ class BinaryNode(Node):
         values, keep = self._values(lv, rv)
         self._check_matches(ctx, plan, keep)
         out = Vector(plan.labels, values)
-        return out.take(keep)
+        return out if keep is None else out.take(keep)
 
-    def _check_matches(self, ctx: EvalContext, plan: _Plan, keep: NDArray[np.bool_]) -> None:
+    def _check_matches(self, ctx: EvalContext, plan: _Plan, keep: Mask | None) -> None:
         """Fail as Prometheus does when two surviving elements claim one match."""
-        if self.matching.card is Card.ONE_TO_ONE:
-            if len(np.unique(plan.group[keep])) != int(keep.sum()):
-                raise QueryError(
-                    ctx.expr,
-                    "multiple matches for labels: many-to-one matching must be explicit "
-                    "(group_left/group_right)",
-                )
-        elif len(np.unique(plan.result[keep])) != int(keep.sum()):
+        one_to_one = self.matching.card is Card.ONE_TO_ONE
+        if (plan.unique_groups if one_to_one else plan.unique_results) or (
+            keep is not None and not np.count_nonzero(keep)
+        ):
+            return
+        claimed = plan.group if one_to_one else plan.result
+        if keep is not None:
+            claimed = claimed[keep]
+        if len(np.unique(claimed)) == len(claimed):
+            return
+        if one_to_one:
             raise QueryError(
                 ctx.expr,
-                "multiple matches for labels: grouping labels must ensure unique matches",
+                "multiple matches for labels: many-to-one matching must be explicit "
+                "(group_left/group_right)",
             )
+        raise QueryError(
+            ctx.expr, "multiple matches for labels: grouping labels must ensure unique matches"
+        )
 
     def _plan(self, ctx: EvalContext, left: list[Labels], right: list[Labels]) -> _Plan:
         memo = self._memo
-        if memo is not None and memo[0] == left and memo[1] == right:
+        if (
+            memo is not None
+            and (memo[0] is left or memo[0] == left)
+            and (memo[1] is right or memo[1] == right)
+        ):
             return memo[2]
         swapped = self.matching.card is Card.ONE_TO_MANY
         many, one = (right, left) if swapped else (left, right)
@@ -208,7 +223,13 @@ class BinaryNode(Node):
         table = np.array(pairs, dtype=np.intp).reshape(-1, 4)
         ordered = list(results)
         return _Plan(
-            table[:, 0], table[:, 1], table[:, 2], table[:, 3], [ordered[r] for r in table[:, 3]]
+            table[:, 0],
+            table[:, 1],
+            table[:, 2],
+            table[:, 3],
+            [ordered[r] for r in table[:, 3]],
+            unique_groups=len(groups) == len(pairs),
+            unique_results=len(results) == len(pairs),
         )
 
     def _signature(self, labels: Labels) -> Labels:

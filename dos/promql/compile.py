@@ -1,20 +1,26 @@
-"""Turn PromQL text into an evaluable tree, rejecting what the engine does not support.
+"""Turn PromQL text into an evaluable tree, rejecting what Prometheus 2.42 would not run.
 
 Parsing is ``promql_parser``'s; this module maps its syntax tree onto the engine's nodes
 and raises :class:`~dos.errors.QueryError` naming any function, operator or construct the
-engine cannot evaluate yet, so an expression is either evaluated right or refused.
+engine cannot evaluate (functions added to PromQL after 2.42, ``or`` inside a selector's
+braces, fill modifiers), so an expression is either evaluated right or refused.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import promql_parser as pp
 
 from dos.errors import QueryError
-from dos.promql.aggregations import AGGREGATIONS, AggregateNode
+from dos.promql.aggregations import AGGREGATIONS, PARAMETRIC, AggregateNode
 from dos.promql.binops import ARITHMETIC, COMPARISONS, SET_OPERATORS, BinaryNode, Card, Matching
-from dos.promql.functions import FUNCTIONS, CallNode
+from dos.promql.functions import FUNCTIONS, AbsentNode, CallNode, TimestampNode
+from dos.promql.labelfns import absent_labels
 from dos.promql.nodes import NegateNode, Node, NumberNode, StringNode
-from dos.promql.selectors import MatrixSelectorNode, VectorSelectorNode
+from dos.promql.selectors import At, MatrixSelectorNode, VectorSelectorNode
+from dos.promql.subquery import SubqueryNode
+from dos.telemetry import Labels
 from dos.tsdb import Matcher, MatchOp, StoreError
 
 __all__ = ["compile_expr"]
@@ -34,8 +40,23 @@ _CARDS = {
 }
 
 
+_AT_KINDS: dict[str, At] = {
+    str(pp.AtModifierType.Start): "start",
+    str(pp.AtModifierType.End): "end",
+}
+_HOLT_WINTERS = [
+    pp.Function(
+        "holt_winters",
+        [pp.ValueType.Matrix, pp.ValueType.Scalar, pp.ValueType.Scalar],
+        pp.ValueType.Vector,
+    )
+]
+
+
 def compile_expr(text: str) -> Node:
     """Parse ``text`` and build its evaluable tree."""
+    # The parser knows holt_winters only by its later name; registering is idempotent.
+    pp.register_extra_functions(_HOLT_WINTERS)
     try:
         tree = pp.parse(text)
     except ValueError as exc:
@@ -74,13 +95,17 @@ class _Compiler:
         if isinstance(tree, pp.BinaryExpr):
             return self.binary(tree)
         if isinstance(tree, pp.SubqueryExpr):
-            raise self.unsupported("a subquery")
+            return SubqueryNode(
+                self.node(tree.expr),
+                _seconds(tree.range),
+                tree.step.total_seconds() if tree.step is not None else None,
+                _seconds(tree.offset),
+                _at(tree.at),
+            )
         raise self.unsupported(f"expression {type(tree).__name__}")
 
     def selector(self, tree: pp.VectorSelector) -> VectorSelectorNode:
         """Compile an instant selector into store matchers."""
-        if tree.at is not None:
-            raise self.unsupported("the @ modifier")
         if tree.matchers.or_matchers:
             raise self.unsupported("'or' inside a selector's braces")
         matchers = []
@@ -92,28 +117,31 @@ class _Compiler:
             )
         except StoreError as exc:
             raise QueryError(self.text, str(exc)) from exc
-        offset = tree.offset.total_seconds() if tree.offset is not None else 0.0
-        return VectorSelectorNode(tuple(matchers), offset)
+        return VectorSelectorNode(tuple(matchers), _seconds(tree.offset), _at(tree.at))
 
-    def call(self, tree: pp.Call) -> CallNode:
+    def call(self, tree: pp.Call) -> Node:
         """Compile a call of a function from the function table."""
         name = tree.func.name
+        args = [self.node(arg) for arg in tree.args]
+        if name in ("absent", "absent_over_time"):
+            return AbsentNode(args[0], _absent_labels(args[0]))
+        if name == "timestamp":
+            return TimestampNode(args[0])
         function = FUNCTIONS.get(name)
         if function is None:
-            raise self.unsupported(f"function {name}()")
-        return CallNode(function, [self.node(arg) for arg in tree.args])
+            raise self.unsupported(f"function {name}() (not in Prometheus 2.42's PromQL)")
+        return CallNode(function, args)
 
     def aggregate(self, tree: pp.AggregateExpr) -> AggregateNode:
-        """Compile an aggregation with its grouping."""
+        """Compile an aggregation with its grouping and parameter."""
         op = str(tree.op)
-        if op not in AGGREGATIONS:
-            raise self.unsupported(f"aggregation {op}")
-        if tree.param is not None:
-            raise self.unsupported(f"a parameter to {op}")
+        if op not in AGGREGATIONS and op not in PARAMETRIC:
+            raise self.unsupported(f"aggregation {op} (not in Prometheus 2.42's PromQL)")
+        param = self.node(tree.param) if tree.param is not None else None
         modifier = tree.modifier
         without = modifier is not None and modifier.type == pp.AggModifierType.Without
         grouping = tuple(modifier.labels) if modifier is not None else ()
-        return AggregateNode(op, self.node(tree.expr), grouping, without)
+        return AggregateNode(op, self.node(tree.expr), grouping, without, param)
 
     def binary(self, tree: pp.BinaryExpr) -> BinaryNode:
         """Compile a binary operator with its matching and ``bool``."""
@@ -136,3 +164,27 @@ class _Compiler:
                 include=tuple(modifier.group_labels or ()),
             )
         return BinaryNode(op, self.node(tree.lhs), self.node(tree.rhs), matching, return_bool)
+
+
+def _absent_labels(arg: Node) -> Labels:
+    """Return the labels ``absent`` reports for ``arg``: a selector's equality matchers."""
+    if isinstance(arg, MatrixSelectorNode):
+        arg = arg.selector
+    if isinstance(arg, VectorSelectorNode):
+        return absent_labels(arg.matchers)
+    return ()
+
+
+def _seconds(duration: timedelta | None) -> float:
+    """Return an optional duration (an offset, maybe negative) in seconds."""
+    return duration.total_seconds() if duration is not None else 0.0
+
+
+def _at(modifier: pp.AtModifier | None) -> At:
+    """Return an ``@`` modifier as a time in seconds, ``"start"``, ``"end"`` or None."""
+    if modifier is None:
+        return None
+    kind = _AT_KINDS.get(str(modifier.type))
+    if kind is not None or modifier.at is None:
+        return kind
+    return float(modifier.at.timestamp())

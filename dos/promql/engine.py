@@ -31,11 +31,21 @@ class Engine:
     [Sample(labels={'job': 'api'}, value=2.0)]
     """
 
-    def __init__(self, store: SeriesStore, lookback_delta: float = 300.0) -> None:
+    def __init__(
+        self,
+        store: SeriesStore,
+        lookback_delta: float = 300.0,
+        *,
+        subquery_step: float = 60.0,
+    ) -> None:
         if not lookback_delta > 0:
             raise QueryError("", f"lookback_delta must be positive, got {lookback_delta!r}")
+        if not subquery_step > 0:
+            raise QueryError("", f"subquery_step must be positive, got {subquery_step!r}")
         self.store = store
         self.lookback_delta = lookback_delta
+        self.subquery_step = subquery_step
+        """The step of a subquery written without one: Prometheus' evaluation interval."""
         self._parsed: dict[str, Node] = {}
         self._labels = LabelCache()
 
@@ -55,11 +65,26 @@ class Engine:
         The result keeps the engine's own representation (label tuples beside a value
         array); :meth:`instant` is the friendlier form.
         """
+        return self._evaluate(expr, t, t, t)
+
+    def _evaluate(self, expr: str, t: float, start: float, end: float) -> Vector:
         node = self.parse(expr)
         if not math.isfinite(t):
             raise QueryError(expr, f"evaluation time must be finite, got {t!r}")
-        ctx = EvalContext(self.store, float(t), self.lookback_delta, self._labels, expr)
-        value = node.evaluate(ctx)
+        t = float(t)
+        ctx = EvalContext(
+            self.store,
+            t,
+            self.lookback_delta,
+            self._labels,
+            expr,
+            float(start),
+            float(end),
+            self.subquery_step,
+        )
+        # Division by zero, overflow and NaN are PromQL answers, not errors.
+        with np.errstate(all="ignore"):
+            value = node.evaluate(ctx)
         if isinstance(value, float):
             return Vector([()], np.array([value]))
         if not isinstance(value, Vector):
@@ -91,7 +116,7 @@ class Engine:
         rows: dict[Labels, tuple[list[float], list[float]]] = {}
         for k in range(steps):
             t = float(start + k * step)
-            result = self.evaluate(expr, t)
+            result = self._evaluate(expr, t, start, end)
             for labels, value in zip(result.labels, result.values.tolist(), strict=True):
                 times, values = rows.setdefault(labels, ([], []))
                 times.append(t)

@@ -1,8 +1,9 @@
-"""The function table: every PromQL function the engine evaluates, by name.
+"""The function table: every PromQL function of Prometheus 2.42 the engine evaluates, by name.
 
 A function receives its evaluated arguments and returns a value; the call node checks the
-result for duplicate label sets. A name missing from :data:`FUNCTIONS` is rejected when
-the expression is compiled, never evaluated wrongly.
+result for duplicate label sets. ``absent``, ``absent_over_time`` and ``timestamp`` look
+at their argument's syntax, so they have nodes of their own. A name missing from
+:data:`FUNCTIONS` is rejected when the expression is compiled, never evaluated wrongly.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
-from numpy.typing import NDArray
 
-from dos.promql import overtime, rates
-from dos.promql.gomath import go_max, go_min
+from dos.promql import mathfns, overtime, rates, regression
 from dos.promql.histograms import histogram_quantile
+from dos.promql.labelfns import label_join, label_replace
 from dos.promql.nodes import EvalContext, Kind, Node, expect_scalar, expect_vector
-from dos.promql.values import Value, Vector, check_unique
+from dos.promql.selectors import VectorSelectorNode
+from dos.promql.values import RangeWindows, Value, Vector
+from dos.telemetry import Labels
 
-__all__ = ["FUNCTIONS", "CallNode", "Function"]
+__all__ = ["FUNCTIONS", "AbsentNode", "CallNode", "Function", "TimestampNode"]
 
 Implementation = Callable[[EvalContext, list[Value]], Value]
 
@@ -47,35 +49,59 @@ class CallNode(Node):
         """Evaluate the arguments, then the function."""
         out = self.function.call(ctx, [arg.evaluate(ctx) for arg in self.args])
         if isinstance(out, Vector):
-            check_unique(ctx.expr, out.labels)
+            ctx.labels.check_unique(ctx.expr, out.labels)
         return out
 
 
-def _elementwise(fn: Callable[[NDArray[np.float64]], NDArray[np.float64]]) -> Implementation:
-    """Make a function applying ``fn`` to every value and dropping the metric name."""
+class AbsentNode(Node):
+    """``absent(v)`` or ``absent_over_time(m)``: one element when the argument has none.
 
-    def call(ctx: EvalContext, args: list[Value]) -> Value:
-        """Apply the function to every element."""
-        vector = expect_vector(ctx, args[0])
-        return Vector(ctx.labels.drop_names(vector.labels), fn(vector.values))
+    Its labels are fixed when compiled, from the argument's equality matchers.
+    """
 
-    return call
+    kind = Kind.VECTOR
+
+    def __init__(self, operand: Node, labels: Labels) -> None:
+        self.operand = operand
+        self.labels = labels
+
+    def evaluate(self, ctx: EvalContext) -> Value:
+        """Return ``{labels} 1`` if the operand is empty, else nothing."""
+        value = self.operand.evaluate(ctx)
+        if isinstance(value, Vector | RangeWindows) and len(value):
+            return Vector.empty()
+        return Vector([self.labels], np.ones(1))
 
 
-def _clamp_min(ctx: EvalContext, args: list[Value]) -> Value:
-    vector = expect_vector(ctx, args[0])
-    bound = expect_scalar(ctx, args[1])
-    return Vector(ctx.labels.drop_names(vector.labels), go_max(vector.values, bound))
+class TimestampNode(Node):
+    """``timestamp(v)``: each element's sample time; a selector's own samples' times."""
 
+    kind = Kind.VECTOR
 
-def _clamp_max(ctx: EvalContext, args: list[Value]) -> Value:
-    vector = expect_vector(ctx, args[0])
-    bound = expect_scalar(ctx, args[1])
-    return Vector(ctx.labels.drop_names(vector.labels), go_min(vector.values, bound))
+    def __init__(self, operand: Node) -> None:
+        self.operand = operand
+
+    def evaluate(self, ctx: EvalContext) -> Value:
+        """Return the time of each element's sample, in seconds."""
+        if isinstance(self.operand, VectorSelectorNode):
+            selection = ctx.store.selection(self.operand.matchers)
+            times, _, keep = self.operand.latest(ctx, selection)
+            labels = [lbl for lbl, k in zip(selection.unnamed, keep.tolist(), strict=True) if k]
+            ctx.labels.check_unique(ctx.expr, labels)
+            return Vector(labels, times[keep])
+        # Anything else is computed at the evaluation time.
+        vector = expect_vector(ctx, self.operand.evaluate(ctx))
+        labels = ctx.labels.drop_names(vector.labels)
+        ctx.labels.check_unique(ctx.expr, labels)
+        return Vector(labels, np.full(len(vector), ctx.time))
 
 
 def _time(ctx: EvalContext, args: list[Value]) -> Value:
     return ctx.time
+
+
+def _pi(ctx: EvalContext, args: list[Value]) -> Value:
+    return math.pi
 
 
 def _vector(ctx: EvalContext, args: list[Value]) -> Value:
@@ -87,29 +113,57 @@ def _scalar(ctx: EvalContext, args: list[Value]) -> Value:
     return vector.values.item(0) if len(vector) == 1 else math.nan
 
 
+def _nothing(ctx: EvalContext, args: list[Value]) -> Value:
+    # The native-histogram functions: the store holds float samples only.
+    return Vector.empty()
+
+
 def _table(*functions: Function) -> Mapping[str, Function]:
-    return MappingProxyType({f.name: f for f in functions})
+    return MappingProxyType({f.name: f for f in sorted(functions, key=lambda f: f.name)})
+
+
+def _vector_functions(table: Mapping[str, Implementation]) -> list[Function]:
+    return [Function(name, Kind.VECTOR, call) for name, call in table.items()]
 
 
 FUNCTIONS: Mapping[str, Function] = _table(
-    Function("abs", Kind.VECTOR, _elementwise(np.abs)),
+    *_vector_functions(mathfns.ELEMENTWISE),
+    *_vector_functions(mathfns.CALENDAR),
     Function("avg_over_time", Kind.VECTOR, overtime.avg_over_time),
-    Function("ceil", Kind.VECTOR, _elementwise(np.ceil)),
-    Function("clamp_max", Kind.VECTOR, _clamp_max),
-    Function("clamp_min", Kind.VECTOR, _clamp_min),
+    Function("changes", Kind.VECTOR, overtime.changes),
+    Function("clamp", Kind.VECTOR, mathfns.clamp),
+    Function("clamp_max", Kind.VECTOR, mathfns.clamp_max),
+    Function("clamp_min", Kind.VECTOR, mathfns.clamp_min),
     Function("count_over_time", Kind.VECTOR, overtime.count_over_time),
     Function("delta", Kind.VECTOR, rates.delta),
-    Function("floor", Kind.VECTOR, _elementwise(np.floor)),
+    Function("deriv", Kind.VECTOR, regression.deriv),
+    Function("histogram_count", Kind.VECTOR, _nothing),
+    Function("histogram_fraction", Kind.VECTOR, _nothing),
     Function("histogram_quantile", Kind.VECTOR, histogram_quantile),
+    Function("histogram_sum", Kind.VECTOR, _nothing),
+    Function("holt_winters", Kind.VECTOR, regression.holt_winters),
+    Function("idelta", Kind.VECTOR, rates.idelta),
     Function("increase", Kind.VECTOR, rates.increase),
     Function("irate", Kind.VECTOR, rates.irate),
+    Function("label_join", Kind.VECTOR, label_join),
+    Function("label_replace", Kind.VECTOR, label_replace),
     Function("last_over_time", Kind.VECTOR, overtime.last_over_time),
     Function("max_over_time", Kind.VECTOR, overtime.max_over_time),
     Function("min_over_time", Kind.VECTOR, overtime.min_over_time),
+    Function("pi", Kind.SCALAR, _pi),
+    Function("predict_linear", Kind.VECTOR, regression.predict_linear),
+    Function("present_over_time", Kind.VECTOR, overtime.present_over_time),
+    Function("quantile_over_time", Kind.VECTOR, overtime.quantile_over_time),
     Function("rate", Kind.VECTOR, rates.rate),
+    Function("resets", Kind.VECTOR, overtime.resets),
+    Function("round", Kind.VECTOR, mathfns.round_),
     Function("scalar", Kind.SCALAR, _scalar),
+    Function("sort", Kind.VECTOR, mathfns.sort),
+    Function("sort_desc", Kind.VECTOR, mathfns.sort_desc),
+    Function("stddev_over_time", Kind.VECTOR, overtime.stddev_over_time),
+    Function("stdvar_over_time", Kind.VECTOR, overtime.stdvar_over_time),
     Function("sum_over_time", Kind.VECTOR, overtime.sum_over_time),
     Function("time", Kind.SCALAR, _time),
     Function("vector", Kind.VECTOR, _vector),
 )
-"""Every supported function, by PromQL name."""
+"""Every supported function but ``absent``, ``absent_over_time`` and ``timestamp``, by name."""

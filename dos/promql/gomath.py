@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "format_fixed",
     "format_float",
     "format_g",
     "go_div",
@@ -219,6 +220,18 @@ def format_float(value: float) -> str:
     if point >= len(text):
         return f"{prefix}{text}{'0' * (point - len(text))}"
     return f"{prefix}{text[:point]}.{text[point:]}"
+
+
+def format_fixed(value: float) -> str:
+    """Write ``value`` as Go's ``strconv.FormatFloat(value, 'f', -1, 64)`` does.
+
+    >>> format_fixed(1e20), format_fixed(2.5e-7), format_fixed(-0.0), format_fixed(math.inf)
+    ('100000000000000000000', '0.00000025', '-0', '+Inf')
+    """
+    special = _special_name(value)
+    if special is not None:
+        return special
+    return format(Decimal(repr(value)).normalize(), "f")
 
 
 def format_g(value: float, precision: int) -> str:

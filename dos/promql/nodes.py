@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from dos.errors import QueryError
-from dos.promql.values import LabelCache, Value, Vector, check_unique
+from dos.promql.values import LabelCache, Value, Vector
 from dos.tsdb import SeriesStore
 
 __all__ = [
@@ -37,13 +37,34 @@ class Kind(StrEnum):
 
 @dataclass(slots=True)
 class EvalContext:
-    """One evaluation: the store, the instant, the lookback and the expression's text."""
+    """One evaluation: the store, the instant, the lookback and the expression's text.
+
+    ``start`` and ``end`` are the query's (what ``@ start()`` and ``@ end()`` mean; both
+    are the evaluation time for an instant query); ``subquery_step`` is the step of a
+    subquery written without one.
+    """
 
     store: SeriesStore
     time: float
     lookback: float
     labels: LabelCache
     expr: str
+    start: float
+    end: float
+    subquery_step: float
+
+    def at(self, time: float) -> EvalContext:
+        """Return this context moved to ``time``."""
+        return EvalContext(
+            self.store,
+            time,
+            self.lookback,
+            self.labels,
+            self.expr,
+            self.start,
+            self.end,
+            self.subquery_step,
+        )
 
 
 class Node(ABC):
@@ -96,7 +117,7 @@ class NegateNode(Node):
             return -value
         vector = expect_vector(ctx, value)
         labels = ctx.labels.drop_names(vector.labels)
-        check_unique(ctx.expr, labels)
+        ctx.labels.check_unique(ctx.expr, labels)
         return Vector(labels, -vector.values)
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from dos.errors import DOSError
+from dos.promql import Engine
 from dos.telemetry import STALE_NAN, MetricScrape, is_stale, labels_of
 from dos.tsdb import Matcher, MatchOp, OutOfOrderSampleError, Series, SeriesStore, StoreError
 
@@ -23,6 +24,12 @@ def store_with(*series: tuple[tuple[tuple[str, str], ...], list[float]]) -> Seri
         for i, v in enumerate(values):
             store.append_sample(labels, 10.0 * i, v)
     return store
+
+
+def held(store: SeriesStore, labels: tuple[tuple[str, str], ...]) -> Series:
+    series = store.get(labels)
+    assert series is not None
+    return series
 
 
 def names(selected: list[Series]) -> list[str]:
@@ -210,3 +217,67 @@ def test_an_unsupported_regex_is_refused() -> None:
 
 def test_iter_series_yields_series_in_creation_order(pods: SeriesStore) -> None:
     assert [s.get("pod") for s in pods.iter_series()] == ["b", "a", "ab", "a"]
+
+
+def test_series_of_one_scrape_share_a_block_and_a_later_one_gets_its_own() -> None:
+    store = SeriesStore()
+    store.append(MetricScrape(0.0, [CPU_A, CPU_B], np.array([1.0, 2.0])))
+    store.append(MetricScrape(15.0, [CPU_A, CPU_B, MEM_A], np.array([3.0, 4.0, 5.0])))
+    a, b, mem = held(store, CPU_A), held(store, CPU_B), held(store, MEM_A)
+    assert a.block is b.block
+    assert mem.block is not a.block
+    assert b.values.tolist() == [2.0, 4.0]
+    assert mem.timestamps.tolist() == [15.0]
+
+
+def test_a_repeated_scrape_is_stored_a_row_at_a_time_with_resets_and_stale_markers() -> None:
+    store = SeriesStore()
+    series = [CPU_A, CPU_B]
+    for t, values in enumerate(([5.0, 1.0], [6.0, STALE_NAN], [2.0, 3.0], [3.0, 1.0])):
+        store.append(MetricScrape(10.0 * t, series, np.array(values)))
+    a, b = held(store, CPU_A), held(store, CPU_B)
+    assert a.values.tolist() == [5.0, 6.0, 2.0, 3.0]
+    assert (a.last_reset_index, a.last_stale_index) == (2, -1)
+    # b's stale marker at 1 is skipped: 3 after 1 is no reset, 1 after 3 is.
+    assert (b.last_reset_index, b.last_stale_index) == (3, 1)
+    assert store.sample_count == 8
+
+
+def test_a_series_that_misses_a_scrape_moves_to_a_block_of_its_own() -> None:
+    store = SeriesStore()
+    store.append(MetricScrape(0.0, [CPU_A, CPU_B], np.array([1.0, 2.0])))
+    store.append(MetricScrape(10.0, [CPU_A], np.array([3.0])))
+    store.append(MetricScrape(20.0, [CPU_A, CPU_B], np.array([4.0, 5.0])))
+    a, b = held(store, CPU_A), held(store, CPU_B)
+    assert a.block is not b.block
+    assert b.timestamps.tolist() == [0.0, 20.0]
+    assert b.values.tolist() == [2.0, 5.0]
+    assert a.values.tolist() == [1.0, 3.0, 4.0]
+
+
+def test_series_loaded_one_after_another_share_a_block_while_they_keep_in_step() -> None:
+    store = store_with((CPU_A, [1.0, 2.0, 3.0]), (CPU_B, [4.0, 5.0, 6.0]))
+    a, b = held(store, CPU_A), held(store, CPU_B)
+    assert a.block is b.block
+    assert b.values.tolist() == [4.0, 5.0, 6.0]
+
+
+def test_a_block_remembers_the_newest_reset_of_any_of_its_series() -> None:
+    # a resets late, b early; b is loaded after a and must not hide a's reset.
+    store = store_with((CPU_A, [1.0, 2.0, 3.0, 0.0]), (CPU_B, [4.0, 1.0, 5.0, 6.0]))
+    a = store.get(CPU_A)
+    assert a is not None
+    assert a.block.newest_reset == 3
+    [rate] = Engine(store).instant('increase(cpu{pod="a"}[30s])', 30.0)
+    # From 1 to 0 is -1; the reset adds back the 3 it lost: 2, with the window full.
+    assert rate.value == 2.0
+
+
+def test_a_selection_groups_its_series_by_block() -> None:
+    store = SeriesStore()
+    store.append(MetricScrape(0.0, [CPU_A, CPU_B], np.array([1.0, 2.0])))
+    store.append_sample(labels_of("cpu", pod="c"), 5.0, 3.0)
+    selection = store.selection([Matcher("__name__", MatchOp.EQUAL, "cpu")])
+    assert [s.get("pod") for s in selection.series] == ["a", "b", "c"]
+    assert sorted(len(g.columns) for g in selection.groups) == [1, 2]
+    assert selection.unnamed[0] == (("pod", "a"), ("service", "cart"))

@@ -8,9 +8,9 @@ import pytest
 
 from dos.detect.alert import AlertState
 from dos.detect.rules import AlertingRule, RecordingRule, RuleEngine, RuleGroup
+from dos.detect.templates import TemplateError
 from dos.errors import ConfigError, QueryError
 from dos.promql import Engine
-from dos.promql.templates import TemplateError
 from dos.telemetry import is_stale, labels_of
 from dos.tsdb import SeriesStore
 
@@ -226,7 +226,7 @@ def test_an_alerting_rule_checks_its_fields(
 
 def test_an_unsupported_template_is_refused_when_the_rule_is_made() -> None:
     with pytest.raises(TemplateError):
-        AlertingRule("A", "up", annotations={"x": "{{ if $value }}y{{ end }}"})
+        AlertingRule("A", "up", annotations={"x": "{{ if $value }}y"})
 
 
 def test_a_group_needs_a_positive_interval() -> None:

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from dos.errors import QueryError
 from dos.promql import Engine
 from dos.telemetry import labels_of
 from dos.tsdb import SeriesStore
@@ -104,3 +105,96 @@ def test_avg_of_infinities() -> None:
 def test_sums_fold_in_series_order() -> None:
     # 1e16 + 1 + 1 loses both ones when added in order; a pairwise sum would keep them.
     assert nan_engine(1e16, 1.0, 1.0).instant("sum(g)", 0.0)[0].value == 1e16
+
+
+def test_a_group_of_negative_zeros_sums_to_negative_zero() -> None:
+    [total] = nan_engine(-0.0, -0.0).instant("sum(g)", 0.0)
+    [mixed] = nan_engine(-0.0, 0.0).instant("sum(g)", 0.0)
+    assert math.copysign(1, total.value) == -1.0
+    assert math.copysign(1, mixed.value) == 1.0
+
+
+def pods(engine: Engine, expr: str) -> list[tuple[str, float]]:
+    return [(s.labels["pod"], s.value) for s in engine.instant(expr, 0.0)]
+
+
+def test_topk_and_bottomk_keep_whole_elements_largest_or_smallest_first(engine: Engine) -> None:
+    assert pods(engine, "topk(2, cpu)") == [("d", 8.0), ("c", 4.0)]
+    assert pods(engine, "bottomk by (service) (1, cpu)") == [("a", 1.0), ("c", 4.0)]
+    assert engine.instant("topk(1, cpu)", 0.0)[0].labels["__name__"] == "cpu"
+
+
+def test_topk_truncates_k_and_an_empty_k_gives_nothing(engine: Engine) -> None:
+    assert pods(engine, "topk(1.9, cpu)") == [("d", 8.0)]
+    assert pods(engine, "topk(0, cpu)") == []
+    assert pods(engine, "bottomk(-3, cpu)") == []
+    assert len(pods(engine, "topk(10, cpu)")) == 4
+
+
+def test_a_k_that_is_not_an_integer_is_an_error(engine: Engine) -> None:
+    with pytest.raises(QueryError, match="Scalar value NaN overflows int64"):
+        engine.instant("topk(NaN, cpu)", 0.0)
+    with pytest.raises(QueryError, match=r"Scalar value 1e\+19 overflows int64"):
+        engine.instant("bottomk(1e19, cpu)", 0.0)
+
+
+def test_nan_loses_to_every_number_in_topk_and_bottomk() -> None:
+    engine = nan_engine(math.nan, 2.0, 1.0)
+    assert [s.value for s in engine.instant("topk(2, g)", 0.0)] == [2.0, 1.0]
+    assert [s.value for s in engine.instant("bottomk(2, g)", 0.0)] == [1.0, 2.0]
+    assert math.isnan(engine.instant("topk(3, g)", 0.0)[2].value)
+
+
+def test_quantile_interpolates_between_ranks(engine: Engine) -> None:
+    # Values 1, 2, 4, 8: rank 0.5 * 3 = 1.5 lies between 2 and 4.
+    assert result(engine, "quantile(0.5, cpu)") == {(): 3.0}
+    # Rank 2.7: 0.7 of the way from 4 to 8, weighted as Prometheus weighs it.
+    weight = 0.9 * 3 - 2
+    assert result(engine, "quantile(0.9, cpu)") == {(): 4.0 * (1 - weight) + 8.0 * weight}
+    assert result(engine, "quantile by (service) (0, cpu)") == {
+        (("service", "cart"),): 1.0,
+        (("service", "shop"),): 4.0,
+    }
+    assert result(engine, "quantile(-1, cpu)") == {(): -math.inf}
+    assert result(engine, "quantile(1.5, cpu)") == {(): math.inf}
+    assert math.isnan(result(engine, "quantile(NaN, cpu)")[()])
+
+
+def test_stddev_and_stdvar_are_population_statistics(engine: Engine) -> None:
+    # 1, 2, 4, 8: mean 3.75, squared deviations 7.5625 + 3.0625 + 0.0625 + 18.0625 = 28.75.
+    assert result(engine, "stdvar(cpu)") == {(): 28.75 / 4}
+    assert result(engine, "stddev(cpu)") == {(): math.sqrt(28.75 / 4)}
+    assert result(engine, "stdvar by (service) (cpu)") == {
+        (("service", "cart"),): 0.25,
+        (("service", "shop"),): 4.0,
+    }
+
+
+def test_group_is_one_per_group(engine: Engine) -> None:
+    assert result(engine, "group by (node) (cpu)") == {
+        (("node", "n1"),): 1.0,
+        (("node", "n2"),): 1.0,
+    }
+
+
+def test_count_values_counts_elements_per_value_written_as_go_writes_it() -> None:
+    engine = nan_engine(1.0, 1.0, 2.5, 1e20, -0.0)
+    assert result(engine, 'count_values("v", g)') == {
+        (("v", "1"),): 2.0,
+        (("v", "2.5"),): 1.0,
+        (("v", "100000000000000000000"),): 1.0,
+        (("v", "-0"),): 1.0,
+    }
+
+
+def test_count_values_groups_with_by_and_without(engine: Engine) -> None:
+    assert (
+        result(engine, 'count_values by (service) ("node", cpu)')[
+            (("node", "1"), ("service", "cart"))
+        ]
+        == 1.0
+    )
+    without = result(engine, 'count_values without (pod, node) ("v", cpu)')
+    assert without[(("service", "shop"), ("v", "8"))] == 1.0
+    with pytest.raises(QueryError, match='invalid label name "1v"'):
+        engine.instant('count_values("1v", cpu)', 0.0)

@@ -78,3 +78,45 @@ def test_windows_of_different_lengths_are_folded_separately() -> None:
     store.append_sample(labels_of("x", job="short"), 240.0, 10.0)
     result = Engine(store).instant("sum_over_time(x[10m])", 240.0)
     assert {s.labels["job"]: s.value for s in result} == {"long": 10.0, "short": 10.0}
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [(0.0, 1.0), (0.5, 2.5), (1.0, 4.0), (0.25, 1.75), (-1.0, -math.inf), (2.0, math.inf)],
+)
+def test_quantile_over_time_interpolates_between_samples(q: float, expected: float) -> None:
+    engine = engine_with(x=[2.0, 4.0, 1.0, 3.0])
+    [sample] = engine.instant(f"quantile_over_time({q}, x[10m])", 600.0)
+    assert sample.value == expected
+
+
+def test_nan_sorts_first_in_quantile_over_time() -> None:
+    engine = engine_with(x=[2.0, math.nan, 1.0])
+    [low] = engine.instant("quantile_over_time(0.5, x[10m])", 600.0)
+    [top] = engine.instant("quantile_over_time(1, x[10m])", 600.0)
+    assert (low.value, top.value) == (1.0, 2.0)
+
+
+def test_stddev_and_stdvar_over_time_are_population_statistics() -> None:
+    engine = engine_with(x=[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0])
+    assert over(engine, "stdvar", "x", window="10m", t=420.0) == 4.0
+    assert over(engine, "stddev", "x", window="10m", t=420.0) == 2.0
+
+
+def test_present_over_time_is_one_for_a_series_with_a_sample() -> None:
+    engine = engine_with(x=[1.0, STALE_NAN])
+    assert over(engine, "present", "x", window="1m", t=60.0) == 1.0
+    assert engine.instant("present_over_time(x[30s])", 90.0) == []
+
+
+def test_changes_counts_value_changes_and_nan_to_nan_is_none() -> None:
+    engine = engine_with(x=[1.0, 1.0, 2.0, math.nan, math.nan, 2.0, 2.0])
+    [sample] = engine.instant("changes(x[10m])", 600.0)
+    assert sample.value == 3.0  # 1 to 2, 2 to NaN, NaN to 2
+    assert sample.labels == {"job": "a"}
+
+
+def test_resets_counts_drops() -> None:
+    engine = engine_with(x=[5.0, 6.0, 1.0, 2.0, 0.0, math.nan, 3.0])
+    [sample] = engine.instant("resets(x[10m])", 600.0)
+    assert sample.value == 2.0

@@ -108,3 +108,14 @@ def test_offset_moves_the_window_back() -> None:
 def test_rate_needs_one_range_vector(expr: str) -> None:
     with pytest.raises(QueryError, match="parse error"):
         engine_with({0.0: 1.0}).instant(expr, 0)
+
+
+def test_idelta_is_the_difference_of_the_last_two_samples_even_across_a_reset() -> None:
+    engine = engine_with({0.0: 5.0, 60.0: 9.0, 120.0: 2.0})
+    assert value(engine, "idelta(x[5m])", 120.0) == -7.0
+    assert value(engine, "irate(x[5m])", 120.0) == 2.0 / 60.0
+
+
+def test_samples_a_millisecond_apart_are_a_millisecond_apart() -> None:
+    engine = engine_with({0.1: 0.0, 0.3: 1.0})
+    assert value(engine, "irate(x[1s])", 0.3) == 5.0

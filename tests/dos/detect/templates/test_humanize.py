@@ -6,14 +6,14 @@ import math
 
 import pytest
 
-from dos.promql.humanize import (
-    ExpansionError,
+from dos.detect.templates.gofmt import printf
+from dos.detect.templates.humanize import (
     humanize,
     humanize1024,
     humanize_duration,
     humanize_percentage,
-    printf,
 )
+from dos.detect.templates.values import ExpansionError
 
 
 @pytest.mark.parametrize(
